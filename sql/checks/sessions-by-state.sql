@@ -1,0 +1,9 @@
+-- Other sessions on this database, by state: what a migration would share the server with.
+SELECT coalesce(state, 'background') AS state,
+       count(*)                      AS sessions,
+       max(now() - xact_start)       AS longest_transaction
+FROM pg_stat_activity
+WHERE datname = current_database()
+  AND pid <> pg_backend_pid()
+GROUP BY 1
+ORDER BY 2 DESC

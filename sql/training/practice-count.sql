@@ -1,0 +1,1 @@
+SELECT count(*)::int AS practice_rows FROM parlant_training.practice

@@ -1,0 +1,3 @@
+-- Drop exactly what practice-create.sql made, without CASCADE.
+DROP TABLE IF EXISTS parlant_training.practice;
+DROP SCHEMA IF EXISTS parlant_training;

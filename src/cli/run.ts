@@ -1,0 +1,151 @@
+import * as clack from '@clack/prompts';
+import os from 'node:os';
+import path from 'node:path';
+import { runEngine } from '../core/engine.js';
+import { EXIT, type RunEvent } from '../core/events.js';
+import { findUnfinished, JournalWriter, listRuns, newRunId, readRun, type RunSummary } from '../core/journal.js';
+import { loadRunbook, sqlSearchPath } from '../core/loader.js';
+import type { Runbook } from '../core/model.js';
+import { acquireRunLock, isAlive, readLock } from '../core/runlock.js';
+import { isResumable, type RunState } from '../core/state.js';
+import { jsonLine, PlainReporter } from '../plain/reporter.js';
+import { handlers } from '../steps/index.js';
+import { flagDecider, promptDecider } from './decide.js';
+import { openSession, operatorName, UsageError, type Basics } from './session.js';
+import { toolVersion } from './version.js';
+
+export interface RunCommandOptions {
+  resume?: string;
+}
+
+/** `run <runbook>`: walk a runbook against the target, journaling every event. Returns the exit code. */
+export async function runCommand(ref: string, b: Basics, o: RunCommandOptions): Promise<number> {
+  const runbook = await loadRunbook(ref, b.runbooksDir, b.root);
+  const vars = { ...(runbook.vars ?? {}), ...b.vars };
+
+  // The target first (with no run id yet): we need its key to find an unfinished run to resume.
+  const probe = await openSession(b, undefined);
+  const targetKey = probe.info.key;
+  await probe.close();
+
+  let resume: RunSummary | undefined;
+  if (o.resume) {
+    resume = await findResume(b, o.resume, runbook, targetKey);
+  } else {
+    const unfinished = await findUnfinished(b.stateDir, runbook.id, targetKey);
+    if (unfinished && !(readLock(unfinished.dir) && isAlive(readLock(unfinished.dir)?.pid ?? 0))) {
+      const done = unfinished.state.steps.filter((s) => ['passed', 'warned', 'skipped'].includes(s.status)).length;
+      const what = `An unfinished run of ${runbook.id} against ${probe.info.display} exists: ${unfinished.runId} (${unfinished.state.status}, ${done}/${unfinished.state.steps.length} steps done).`;
+      if (b.interactive) {
+        const v = await clack.select({
+          message: what,
+          options: [
+            { value: 'resume', label: 'Resume it (finished steps are not repeated)' },
+            { value: 'new', label: 'Start a new run' },
+          ],
+        });
+        if (clack.isCancel(v)) return EXIT.aborted;
+        if (v === 'resume') resume = unfinished;
+      } else {
+        b.err(`${what} Starting a new run; pass --resume latest to continue that one instead.\n`);
+      }
+    }
+  }
+  if (resume && !resume.verify.ok) {
+    throw new UsageError(`Run ${resume.runId} can't be resumed: its journal does not verify (line ${resume.verify.badLine}: ${resume.verify.problem}). Start a new run.`);
+  }
+
+  const runId = resume?.runId ?? newRunId(runbook.id);
+  const runDir = path.join(b.stateDir, 'runs', runId);
+  const journal = resume ? JournalWriter.reopen(resume.journal).writer : JournalWriter.create(runDir);
+  const releaseLock = acquireRunLock(runDir, runId, { operator: operatorName(), host: os.hostname() });
+
+  const session = await openSession(b, runId).catch((e: unknown) => {
+    releaseLock();
+    journal.close();
+    throw e;
+  });
+  if (resume && resume.state.target?.key !== session.info.key) {
+    throw new UsageError(`Run ${runId} was against ${resume.state.target?.display}, not ${session.info.display}.`);
+  }
+
+  const controller = new AbortController();
+  let interrupted: string | undefined;
+  const reporter = b.opts.json ? undefined : new PlainReporter(b.out, b.paint, process.stdout.columns || 100);
+  const emit = (e: RunEvent): void => {
+    // A dropped SSH link is not an abort: the run stays resumable and says why it stopped.
+    const event: RunEvent = e.type === 'run-finished' && interrupted ? { type: 'run-interrupted', at: e.at, reason: interrupted } : e;
+    journal.append(event);
+    if (b.opts.json) b.out(jsonLine(event));
+    else reporter?.handle(event);
+  };
+
+  let sigints = 0;
+  const onSigint = (): void => {
+    sigints++;
+    if (sigints === 1) {
+      b.err(`\n${b.paint.warn('Stopping: cancelling the running step… (Ctrl+C again to quit at once)')}\n`);
+      controller.abort();
+    } else {
+      journal.append({ type: 'run-interrupted', at: Date.now(), reason: 'quit with a second Ctrl+C' });
+      process.exit(EXIT.aborted);
+    }
+  };
+  const onHangup = (signal: NodeJS.Signals): void => {
+    interrupted = signal === 'SIGHUP' ? 'the terminal went away (SIGHUP)' : `stopped by ${signal}`;
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGHUP', onHangup);
+  process.on('SIGTERM', onHangup);
+
+  const flags = { yes: Boolean(b.opts.yes), confirm: b.opts.confirm, vars: b.vars, dryRun: Boolean(b.opts.dryRun) };
+  let final: RunState;
+  try {
+    final = await runEngine({
+      runbook,
+      runId,
+      handlers,
+      ports: session.ports,
+      config: session.stepConfig,
+      target: session.info,
+      operator: operatorName(),
+      host: os.hostname(),
+      toolVersion: toolVersion(),
+      vars,
+      dryRun: flags.dryRun,
+      stepGate: false,
+      askOnFailure: b.interactive,
+      decide: b.interactive ? promptDecider(flags, () => controller.abort()) : flagDecider(flags),
+      emit,
+      signal: controller.signal,
+      sqlSearchPath: sqlSearchPath(runbook.source, b.root),
+      ...(resume ? { resume: resume.state } : {}),
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGHUP', onHangup);
+    process.off('SIGTERM', onHangup);
+    journal.close();
+    releaseLock();
+    await session.close();
+  }
+  if (interrupted) return EXIT.aborted;
+  return final.exitCode ?? EXIT.stepFailed;
+}
+
+async function findResume(b: Basics, which: string, runbook: Runbook, targetKey: string): Promise<RunSummary> {
+  if (which === 'latest') {
+    const r = await findUnfinished(b.stateDir, runbook.id, targetKey);
+    if (!r) throw new UsageError(`There is no unfinished run of ${runbook.id} against this target to resume. Leave out --resume to start a new run.`);
+    return r;
+  }
+  const r = await readRun(path.join(b.stateDir, 'runs', which));
+  if (!r) {
+    const ids = (await listRuns(b.stateDir)).slice(0, 5).map((x) => x.runId);
+    throw new UsageError(`No run "${which}" in ${path.join(b.stateDir, 'runs')}.${ids.length ? ` Recent runs: ${ids.join(', ')}.` : ''}`);
+  }
+  if (r.state.runbook?.id !== runbook.id) throw new UsageError(`Run ${which} is of runbook ${r.state.runbook?.id}, not ${runbook.id}.`);
+  if (!isResumable(r.state)) throw new UsageError(`Run ${which} finished (${r.state.status}); there is nothing to resume. Start a new run.`);
+  return r;
+}

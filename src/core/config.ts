@@ -1,0 +1,116 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { FileProblemsError, parseYamlWith } from './loader.js';
+import { duration, durationMs } from './model.js';
+import type { StepConfig } from './ports.js';
+
+/** `parlant-runbook.config.yaml`: the operator's targets, commands and URLs (validated like runbooks). */
+
+const envName = z.enum(['dev', 'staging', 'production']);
+const command = z.union([
+  z.string().min(1),
+  z.array(z.string().min(1)).min(1),
+  z.object({ run: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]), timeout: duration.optional() }).strict(),
+]);
+
+export const configSchema = z
+  .object({
+    targets: z
+      .record(
+        z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'target names use letters, digits, "-" and "_"'),
+        z
+          .object({
+            url: z.string().optional(),
+            host: z.string().optional(),
+            port: z.number().int().min(1).max(65535).optional(),
+            database: z.string().optional(),
+            user: z.string().optional(),
+            sslmode: z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).optional(),
+            env: envName.optional(),
+          })
+          .strict(),
+      )
+      .optional(),
+    default_target: z.string().optional(),
+    /** Environment of targets that do not name one. */
+    env: envName.optional(),
+    backup_dir: z.string().optional(),
+    max_backup_age: duration.optional(),
+    lock_timeout: duration.optional(),
+    commands: z.record(z.string().regex(/^[a-z0-9_.-]+$/i), command).optional(),
+    app: z
+      .object({
+        stop: command.optional(),
+        start: command.optional(),
+        deploy_compatible: command.optional(),
+        deploy_full: command.optional(),
+        health_url: z.string().url().optional(),
+      })
+      .strict()
+      .optional(),
+    alerts: z.object({ webhook_url: z.string().url().optional() }).strict().optional(),
+  })
+  .strict();
+
+export type ConfigFile = z.infer<typeof configSchema>;
+
+export interface LoadedConfig {
+  file?: string;
+  config: ConfigFile;
+}
+
+export const CONFIG_NAME = 'parlant-runbook.config.yaml';
+
+export class ConfigNotFoundError extends Error {
+  constructor(public readonly file: string) {
+    super(`The config file ${file} does not exist. Check the --config path, or leave --config out to use ./${CONFIG_NAME}.`);
+    this.name = 'ConfigNotFoundError';
+  }
+}
+
+/** --config, else ./parlant-runbook.config.yaml, else <state dir>/parlant-runbook.config.yaml, else none. */
+export async function loadConfig(opts: { explicit?: string; cwd: string; stateDir: string }): Promise<LoadedConfig> {
+  const candidates = opts.explicit ? [path.resolve(opts.cwd, opts.explicit)] : [path.join(opts.cwd, CONFIG_NAME), path.join(opts.stateDir, CONFIG_NAME)];
+  for (const file of candidates) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        if (opts.explicit) throw new ConfigNotFoundError(file);
+        continue;
+      }
+      throw e;
+    }
+    const { value, problems, locate } = parseYamlWith(text, file, configSchema);
+    if (!value) throw new FileProblemsError(file, problems);
+    if (value.default_target && !value.targets?.[value.default_target]) {
+      throw new FileProblemsError(file, [
+        { file, ...locate(['default_target']), message: `default_target "${value.default_target}" is not one of the targets (${Object.keys(value.targets ?? {}).join(', ') || 'none configured'})` },
+      ]);
+    }
+    return { file, config: value };
+  }
+  return { config: {} };
+}
+
+/** The config's commands as steps see them: app.stop / app.start … plus everything under `commands:`. */
+export function stepConfig(c: ConfigFile): StepConfig {
+  const commands: StepConfig['commands'] = {};
+  const put = (name: string, cmd: z.infer<typeof command> | undefined): void => {
+    if (cmd === undefined) return;
+    if (typeof cmd === 'string' || Array.isArray(cmd)) commands[name] = { run: cmd };
+    else commands[name] = { run: cmd.run, ...(cmd.timeout !== undefined ? { timeoutMs: durationMs(cmd.timeout, 0) } : {}) };
+  };
+  for (const [k, v] of Object.entries(c.commands ?? {})) put(k, v);
+  put('app.stop', c.app?.stop);
+  put('app.start', c.app?.start);
+  put('app.deploy_compatible', c.app?.deploy_compatible);
+  put('app.deploy_full', c.app?.deploy_full);
+  return {
+    commands,
+    ...(c.app?.health_url ? { healthUrl: c.app.health_url } : {}),
+    ...(c.alerts?.webhook_url ? { webhookUrl: c.alerts.webhook_url } : {}),
+  };
+}

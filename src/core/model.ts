@@ -1,0 +1,258 @@
+import { z } from 'zod';
+
+/**
+ * The runbook file format (DESIGN §4). Runbooks are data: this schema is the contract between the YAML in
+ * `runbooks/` and the engine. Every step kind has its own `with` shape; common fields sit on the step.
+ */
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, "-" and "_" (e.g. check-locks)');
+
+/** A duration written as 500ms, 2s, 5m, 1h or a bare number of seconds. */
+export const duration = z.union([
+  z.number().nonnegative(),
+  z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h)$/, 'write a duration like 500ms, 2s, 5m or 1h'),
+]);
+
+export function durationMs(d: z.infer<typeof duration> | undefined, fallbackMs: number): number {
+  if (d === undefined) return fallbackMs;
+  if (typeof d === 'number') return d * 1000;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(d);
+  if (!m) return fallbackMs;
+  const n = Number(m[1]);
+  const unit = m[2] as 'ms' | 's' | 'm' | 'h';
+  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit];
+}
+
+/** Where a step's SQL comes from: inline, or a file under `sql/` (preferred: SQL lives in sql/). */
+const sqlFields = {
+  sql: z.string().min(1).optional(),
+  file: z.string().min(1).optional(),
+  /** Bind parameters ($1, $2 …). Strings may use {{var}} templates; values are never spliced into SQL. */
+  params: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+};
+const oneSqlSource = {
+  check: (s: { sql?: string; file?: string }) => (s.sql === undefined) !== (s.file === undefined),
+  message: { message: 'give exactly one of "sql" or "file"' },
+};
+
+/** What a check's rows must look like. */
+const expectation = z
+  .object({
+    rows: z.enum(['none', 'some', 'any']).optional(),
+    count: z.number().int().nonnegative().optional(),
+    min_rows: z.number().int().nonnegative().optional(),
+    max_rows: z.number().int().nonnegative().optional(),
+    /** Compare the first row's column with a value. */
+    column: z.string().optional(),
+    equals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+    at_least: z.number().optional(),
+    at_most: z.number().optional(),
+  })
+  .strict();
+
+const condition = z
+  .object({
+    env: z.array(z.enum(['dev', 'staging', 'production'])).optional(),
+    not_env: z.array(z.enum(['dev', 'staging', 'production'])).optional(),
+    var: z.string().optional(),
+    equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    in: z.array(z.union([z.string(), z.number(), z.boolean()])).optional(),
+    step: id.optional(),
+    status: z.array(z.enum(['passed', 'warned', 'failed', 'skipped'])).optional(),
+  })
+  .strict()
+  .refine((c) => c.env || c.not_env || c.var || c.step, {
+    message: 'a "when" needs one of env, not_env, var or step',
+  });
+
+const onFailure = z.union([
+  z.enum(['stop', 'continue']),
+  z.object({ goto: id }).strict(),
+  z
+    .object({ retry: z.number().int().min(1).max(100), delay: duration.optional(), then: z.enum(['stop', 'continue']).optional() })
+    .strict(),
+]);
+
+const common = {
+  id,
+  title: z.string().min(1),
+  why: z.string().optional(),
+  when: condition.optional(),
+  timeout: duration.optional(),
+  on_failure: onFailure.optional(),
+  destructive: z.boolean().optional(),
+  /** Tables or objects the step touches, shown by `show` and in the TUI. */
+  touches: z.array(z.string()).optional(),
+};
+
+const noteStep = z.object({ ...common, kind: z.literal('note'), with: z.object({ text: z.string() }).strict() }).strict();
+
+const checklistStep = z
+  .object({
+    ...common,
+    kind: z.literal('checklist'),
+    with: z.object({ items: z.array(z.string().min(1)).min(1), notes: z.boolean().optional() }).strict(),
+  })
+  .strict();
+
+const checkStep = z
+  .object({
+    ...common,
+    kind: z.literal('check'),
+    with: z
+      .object({
+        ...sqlFields,
+        expect: expectation,
+        /** What a mismatch means: fail (default) or warn. */
+        severity: z.enum(['fail', 'warn']).optional(),
+        /** Shown with the rows when the expectation is not met. */
+        advice: z.string().optional(),
+        /** Name under which the first row is stored for later `when: {var: name.column}` and templates. */
+        save_as: z.string().optional(),
+      })
+      .strict()
+      .refine(oneSqlSource.check, oneSqlSource.message),
+  })
+  .strict();
+
+const sqlStep = z
+  .object({
+    ...common,
+    kind: z.literal('sql'),
+    with: z
+      .object({ ...sqlFields, transaction: z.boolean().optional(), save_as: z.string().optional() })
+      .strict()
+      .refine(oneSqlSource.check, oneSqlSource.message),
+  })
+  .strict();
+
+const confirmStep = z
+  .object({
+    ...common,
+    kind: z.literal('confirm'),
+    with: z
+      .object({
+        prompt: z.string().min(1),
+        /** danger: the operator must type the database name (or pass --confirm <dbname>). */
+        danger: z.boolean().optional(),
+        /** What will be destroyed, shown with a danger prompt. */
+        consequences: z.array(z.string()).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+const chooseStep = z
+  .object({
+    ...common,
+    kind: z.literal('choose'),
+    with: z
+      .object({
+        prompt: z.string().min(1),
+        /** The variable the choice is stored in (answer non-interactively with --var <var>=<value>). */
+        var: z.string().regex(/^[a-z_][a-z0-9_]*$/),
+        options: z
+          .array(z.object({ value: z.string().min(1), label: z.string().min(1), goto: id.optional() }).strict())
+          .min(2),
+        default: z.string().optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+const waitStep = z
+  .object({
+    ...common,
+    kind: z.literal('wait'),
+    with: z.union([
+      z.object({ seconds: z.number().positive().max(86_400) }).strict(),
+      z
+        .object({
+          until: z.object({ ...sqlFields, expect: expectation }).strict().refine(oneSqlSource.check, oneSqlSource.message),
+          interval: duration.optional(),
+        })
+        .strict(),
+      z
+        .object({
+          until_http: z.object({ url: z.string().optional(), url_from: z.enum(['health']).optional(), status: z.number().int().optional() }).strict(),
+          interval: duration.optional(),
+        })
+        .strict(),
+    ]),
+  })
+  .strict();
+
+const shellStep = z
+  .object({
+    ...common,
+    kind: z.literal('shell'),
+    /** Only commands named in the operator's config file run (e.g. app.stop); runbooks can't carry shell. */
+    with: z.object({ command: z.string().regex(/^[a-z0-9_.-]+$/i, 'name a command from the config file, e.g. app.stop') }).strict(),
+  })
+  .strict();
+
+const httpStep = z
+  .object({
+    ...common,
+    kind: z.literal('http'),
+    with: z
+      .object({
+        url: z.string().optional(),
+        /** Take the URL from the config: health → app.health_url, webhook → alerts.webhook_url (never printed). */
+        url_from: z.enum(['health', 'webhook']).optional(),
+        method: z.enum(['GET', 'HEAD', 'POST', 'PUT']).optional(),
+        /** JSON body; string values may use {{var}} templates. */
+        body: z.record(z.string(), z.unknown()).optional(),
+        expect_status: z.array(z.number().int()).optional(),
+      })
+      .strict()
+      .refine((h) => (h.url === undefined) !== (h.url_from === undefined), { message: 'give exactly one of "url" or "url_from"' }),
+  })
+  .strict();
+
+export const stepSchema = z.discriminatedUnion('kind', [
+  noteStep,
+  checklistStep,
+  checkStep,
+  sqlStep,
+  confirmStep,
+  chooseStep,
+  waitStep,
+  shellStep,
+  httpStep,
+]);
+
+export const PHASES = ['before', 'during', 'after', 'incident', 'training'] as const;
+export const RISKS = ['low', 'medium', 'high', 'critical'] as const;
+
+export const runbookSchema = z
+  .object({
+    id,
+    title: z.string().min(1),
+    summary: z.string().min(1),
+    phase: z.enum(PHASES),
+    risk: z.enum(RISKS),
+    /** Incident runbooks show an incident clock with these time boxes (DESIGN §2, issue: emergency). */
+    incident: z
+      .object({ phases: z.array(z.object({ name: z.string(), minutes: z.number().positive() }).strict()).min(1) })
+      .strict()
+      .optional(),
+    vars: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    steps: z.array(stepSchema).min(1),
+  })
+  .strict();
+
+export type Step = z.infer<typeof stepSchema>;
+export type StepKind = Step['kind'];
+export type Runbook = z.infer<typeof runbookSchema> & { /** Absolute path of the file it came from. */ source: string; sha256: string };
+export type Expectation = z.infer<typeof expectation>;
+export type Condition = z.infer<typeof condition>;
+export type OnFailure = z.infer<typeof onFailure>;
+export type Phase = (typeof PHASES)[number];
+export type Risk = (typeof RISKS)[number];
+export type StepOf<K extends StepKind> = Extract<Step, { kind: K }>;
+
+/** Steps that change nothing and so may be re-run safely on resume. */
+export const READ_ONLY_KINDS: ReadonlySet<StepKind> = new Set(['note', 'check', 'wait', 'checklist', 'confirm', 'choose']);

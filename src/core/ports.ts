@@ -1,0 +1,163 @@
+import type { DecidedBy, DecisionAnswer, DecisionRequest, OutputLine, TargetInfo } from './events.js';
+import type { Runbook, Step } from './model.js';
+
+/**
+ * Steps touch the world only through these ports (DESIGN §3). The CLI builds real ones (pg, execa, fetch);
+ * unit tests build fakes. Core and steps never import pg, execa, ink or react.
+ */
+
+export interface QueryResult {
+  command: string;
+  rowCount: number | null;
+  columns: string[];
+  rows: Record<string, unknown>[];
+}
+
+export interface QueryOptions {
+  signal?: AbortSignal;
+  /** statement_timeout for this statement; undefined = the connection default. */
+  timeoutMs?: number;
+  /** Run inside a READ ONLY transaction (dry runs, checks). */
+  readOnly?: boolean;
+}
+
+/** A database error that explains itself: SQLSTATE, server message, and line/column when the server gave a position. */
+export class DbError extends Error {
+  constructor(
+    message: string,
+    public readonly code: string | undefined,
+    public readonly detail?: string,
+    public readonly hint?: string,
+    public readonly line?: number,
+    public readonly column?: number,
+  ) {
+    super(message);
+    this.name = 'DbError';
+  }
+}
+
+/** The query was cancelled because the operator aborted. */
+export class CancelledError extends Error {
+  constructor(message = 'cancelled by the operator') {
+    super(message);
+    this.name = 'CancelledError';
+  }
+}
+
+export interface DbPort {
+  /** One statement with bind parameters. */
+  query(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult>;
+  /** A script of several statements (simple protocol), optionally in one transaction; returns the last result. */
+  script(sql: string, opts: QueryOptions & { transaction: boolean }): Promise<QueryResult>;
+}
+
+export interface ProcResult {
+  ok: boolean;
+  exitCode: number | null;
+  aborted: boolean;
+  timedOut: boolean;
+  durationMs: number;
+  /** Explanation of a failure: command, how it ended, last stderr lines. */
+  failure?: string;
+}
+
+export interface ProcPort {
+  /**
+   * Run a command from the operator's config. The environment carries the target's connection settings
+   * (PGHOST … and a temporary PGPASSFILE), never a password in argv.
+   */
+  run(
+    command: string | readonly string[],
+    opts: { onLine: (line: string, stream: 'stdout' | 'stderr') => void; signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<ProcResult>;
+}
+
+export interface HttpResponse {
+  status: number;
+  body: string;
+}
+
+export interface HttpPort {
+  request(req: { url: string; method: string; body?: unknown; timeoutMs: number; signal?: AbortSignal }): Promise<HttpResponse>;
+}
+
+export interface ClockPort {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface FsPort {
+  readText(file: string): Promise<string>;
+}
+
+/** The answer to a request, and who gave it. */
+export interface Decision {
+  answer: DecisionAnswer;
+  by: DecidedBy;
+  reason?: string;
+}
+
+/**
+ * Where answers come from: the TUI, a line-mode prompt, or the command-line flags. A source that cannot
+ * answer (non-interactive, flag missing) throws DecisionRefused naming the flag to pass.
+ */
+export type Decide = (request: DecisionRequest, signal: AbortSignal) => Promise<Decision>;
+
+export class DecisionRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DecisionRefused';
+  }
+}
+
+/** The parts of the operator's config file that steps may use. */
+export interface StepConfig {
+  /** Named commands (app.stop, app.start …): a string runs through /bin/sh, an array runs directly. */
+  commands: Record<string, { run: string | readonly string[]; timeoutMs?: number }>;
+  healthUrl?: string;
+  webhookUrl?: string;
+}
+
+export interface Ports {
+  db: DbPort;
+  proc: ProcPort;
+  http: HttpPort;
+  clock: ClockPort;
+  fs: FsPort;
+}
+
+/** Everything a step may use. */
+export interface StepContext<S extends Step = Step> {
+  step: S;
+  runbook: Runbook;
+  ports: Ports;
+  config: StepConfig;
+  target: TargetInfo;
+  vars: Readonly<Record<string, string | number | boolean | null>>;
+  dryRun: boolean;
+  signal: AbortSignal;
+  timeoutMs?: number;
+  /** Absolute paths where `file:` SQL references are looked up. */
+  sqlSearchPath: readonly string[];
+  output(line: string, stream?: OutputLine['stream']): void;
+  rows(columns: string[], rows: string[][], total: number): void;
+  /** Ask the operator (or the flags, in line mode). Resolves to the answer; the engine journals both sides. */
+  ask(request: DistributiveOmit<DecisionRequest, 'id' | 'stepId'>): Promise<DecisionAnswer>;
+}
+
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export interface StepResult {
+  status: 'passed' | 'warned' | 'failed' | 'skipped' | 'aborted';
+  summary: string;
+  error?: string;
+  advice?: string;
+  /** Variables to set for later steps (choose, save_as). */
+  vars?: Record<string, string | number | boolean | null>;
+  /** Jump to this step next (choose options). */
+  goto?: string;
+  /** A safety gate refused (exit 3). */
+  refused?: boolean;
+}
+
+export type StepHandler<S extends Step = Step> = (ctx: StepContext<S>) => Promise<StepResult>;

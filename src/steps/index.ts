@@ -1,0 +1,13 @@
+import type { Handlers } from '../core/engine.js';
+import { check } from './check.js';
+import { checklist } from './checklist.js';
+import { choose } from './choose.js';
+import { confirm } from './confirm.js';
+import { http } from './http.js';
+import { note } from './note.js';
+import { shell } from './shell.js';
+import { sql } from './sql.js';
+import { wait } from './wait.js';
+
+/** One handler per step kind; the engine looks them up by `kind`. */
+export const handlers: Handlers = { note, checklist, check, sql, confirm, choose, wait, shell, http };

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../src/core/events.js';
+import { initialState, isResumable, OUTPUT_CAP, reduce, replay } from '../../src/core/state.js';
+
+const start: RunEvent = {
+  type: 'run-started',
+  at: 1,
+  runId: 'r',
+  runbook: { id: 'x', title: 'X', source: '/x', sha256: 'a', phase: 'before', risk: 'low' },
+  steps: [
+    { id: 'a', title: 'A', kind: 'check', destructive: false },
+    { id: 'b', title: 'B', kind: 'sql', destructive: true },
+  ],
+  target: { host: 'h', port: 1, database: 'd', user: 'u', env: 'production', display: 'h:1/d as u', key: 'h:1/d' },
+  operator: 'op',
+  host: 'box',
+  dryRun: false,
+  toolVersion: '1',
+  vars: { a: 1 },
+};
+
+describe('reduce', () => {
+  it('starts with every step pending', () => {
+    const s = reduce(initialState, start);
+    expect(s.status).toBe('running');
+    expect(s.steps.map((x) => x.status)).toEqual(['pending', 'pending']);
+    expect(s.vars).toEqual({ a: 1 });
+  });
+
+  it('tracks a step through running to finished with its rows and output', () => {
+    const s = replay([
+      start,
+      { type: 'step-started', at: 2, stepId: 'a', attempt: 1 },
+      { type: 'step-output', at: 3, stepId: 'a', lines: [{ stream: 'sql', text: 'select 1' }] },
+      { type: 'step-rows', at: 4, stepId: 'a', columns: ['n'], rows: [['1']], total: 1 },
+      { type: 'step-finished', at: 5, stepId: 'a', status: 'passed', summary: '1 row', durationMs: 3 },
+    ]);
+    const a = s.steps[0];
+    expect(a?.status).toBe('passed');
+    expect(a?.rows?.rows).toEqual([['1']]);
+    expect(a?.output).toHaveLength(1);
+    expect(s.currentStepId).toBeUndefined();
+  });
+
+  it('caps the output kept per step but counts every line', () => {
+    let s = reduce(reduce(initialState, start), { type: 'step-started', at: 2, stepId: 'a', attempt: 1 });
+    for (let i = 0; i < 10; i++) {
+      s = reduce(s, { type: 'step-output', at: 3, stepId: 'a', lines: Array.from({ length: 100 }, (_, k) => ({ stream: 'stdout' as const, text: `${i}-${k}` })) });
+    }
+    const a = s.steps[0];
+    expect(a?.output).toHaveLength(OUTPUT_CAP);
+    expect(a?.outputTotal).toBe(1000);
+    expect(a?.outputDropped).toBe(1000 - OUTPUT_CAP);
+    expect(a?.output[OUTPUT_CAP - 1]?.text).toBe('9-99');
+  });
+
+  it('records a decision with who made it, and clears the pending request', () => {
+    const s = replay([
+      start,
+      { type: 'decision-requested', at: 2, request: { id: 'd1', kind: 'type-to-confirm', stepId: 'b', prompt: 'drop?', expected: 'd', target: 'h:1/d as u', consequences: [] } },
+      { type: 'decision-made', at: 3, requestId: 'd1', stepId: 'b', answer: { kind: 'typed', text: 'd' }, by: 'flag', reason: '--confirm' },
+    ]);
+    expect(s.pending).toBeUndefined();
+    expect(s.decisions).toEqual([{ requestId: 'd1', stepId: 'b', kind: 'type-to-confirm', answer: 'typed "d"', by: 'flag', at: 3, reason: '--confirm' }]);
+  });
+
+  it('marks an interrupted run resumable, and a done run not', () => {
+    expect(isResumable(replay([start, { type: 'run-interrupted', at: 2, reason: 'SIGHUP' }]))).toBe(true);
+    expect(isResumable(replay([start, { type: 'run-finished', at: 2, status: 'aborted', exitCode: 130, summary: '' }]))).toBe(true);
+    expect(isResumable(replay([start, { type: 'run-finished', at: 2, status: 'done', exitCode: 0, summary: '' }]))).toBe(false);
+  });
+});
