@@ -125,6 +125,27 @@ export async function homeCommand(b: Basics, run: (ref: string) => Promise<numbe
     if (unfinished[0]) b.out(`Unfinished: ${unfinished[0].runId} (${unfinished[0].state.runbook?.id}, ${unfinished[0].state.status}). Resume: parlant-runbook run ${unfinished[0].state.runbook?.id} --resume latest\n`);
     return EXIT.done;
   }
+  if (!process.env.PARLANT_RUNBOOK_NO_TUI) {
+    const latest = unfinished[0];
+    const picked = await (await import('./tui-mode.js')).homeInTui({
+      target: t,
+      runbooks,
+      ...(latest?.state.runbook
+        ? {
+            unfinished: {
+              runId: latest.runId,
+              runbookId: latest.state.runbook.id,
+              title: latest.state.runbook.title,
+              status: latest.state.status,
+              done: latest.state.steps.filter((s) => s.status === 'passed' || s.status === 'warned' || s.status === 'skipped').length,
+              total: latest.state.steps.length,
+            },
+          }
+        : {}),
+    });
+    if (picked === null) return EXIT.done;
+    if (picked !== undefined) return run(picked);
+  }
   const order: Phase[] = ['incident', 'before', 'during', 'after', 'training'];
   const options = order.flatMap((phase) =>
     runbooks

@@ -25,7 +25,9 @@ export function answerFromFlags(req: DecisionRequest, f: DecisionFlags): Decisio
       return f.confirm !== undefined ? { answer: { kind: 'typed', text: f.confirm }, by: 'flag', reason: '--confirm' } : undefined;
     case 'choose': {
       const v = f.vars[req.var];
-      return v !== undefined ? { answer: { kind: 'choice', value: v }, by: 'flag', reason: `--var ${req.var}` } : undefined;
+      if (v !== undefined) return { answer: { kind: 'choice', value: v }, by: 'flag', reason: `--var ${req.var}` };
+      // --yes takes the runbook's default branch; without a default the operator must say which.
+      return f.yes && req.default !== undefined ? { answer: { kind: 'choice', value: req.default }, by: 'default', reason: '--yes takes the default' } : undefined;
     }
     case 'checklist':
       return f.yes ? { answer: { kind: 'checklist', checked: req.items.map(() => true) }, by: 'flag', reason: '--yes' } : undefined;
@@ -64,7 +66,7 @@ export function refusalFor(req: DecisionRequest): string {
     case 'type-to-confirm':
       return `Step ${req.stepId} is destructive on ${req.target}: ${req.prompt} Pass --confirm ${req.expected} to go ahead (--yes does not cover destructive steps).`;
     case 'choose':
-      return `Step ${req.stepId} asks "${req.prompt}". Pass --var ${req.var}=<${req.options.map((o) => o.value).join('|')}>.`;
+      return `Step ${req.stepId} asks "${req.prompt}". Pass --var ${req.var}=<${req.options.map((o) => o.value).join('|')}>${req.default !== undefined ? ', or --yes to take the default' : ''}.`;
     case 'checklist':
       return `Step ${req.stepId} is a manual checklist (${req.items.length} items). Tick it interactively, or pass --yes to record every item as done.`;
     case 'resume-in-flight':

@@ -10,7 +10,8 @@ import { acquireRunLock, isAlive, readLock } from '../core/runlock.js';
 import { isResumable, type RunState } from '../core/state.js';
 import { jsonLine, PlainReporter } from '../plain/reporter.js';
 import { handlers } from '../steps/index.js';
-import { flagDecider, promptDecider } from './decide.js';
+import { flagDecider, promptDecider, type DecisionFlags } from './decide.js';
+import type { Frontend } from './frontend.js';
 import { openSession, operatorName, UsageError, type Basics } from './session.js';
 import { toolVersion } from './version.js';
 
@@ -71,13 +72,20 @@ export async function runCommand(ref: string, b: Basics, o: RunCommandOptions): 
 
   const controller = new AbortController();
   let interrupted: string | undefined;
-  const reporter = b.opts.json ? undefined : new PlainReporter(b.out, b.paint, process.stdout.columns || 100);
+  const flags = { yes: Boolean(b.opts.yes), confirm: b.opts.confirm, vars: b.vars, dryRun: Boolean(b.opts.dryRun) };
+  const forceQuit = (): void => {
+    frontend.close();
+    journal.append({ type: 'run-interrupted', at: Date.now(), reason: 'quit with a second Ctrl+C' });
+    process.exit(EXIT.aborted);
+  };
+  const requestAbort = (): void => controller.abort();
+  const tui = b.interactive && !process.env.PARLANT_RUNBOOK_NO_TUI ? await (await import('./tui-mode.js')).tuiFrontend({ runbook, flags, requestAbort, forceQuit }) : undefined;
+  const frontend: Frontend = tui ?? lineFrontend(b, flags, requestAbort);
   const emit = (e: RunEvent): void => {
     // A dropped SSH link is not an abort: the run stays resumable and says why it stopped.
     const event: RunEvent = e.type === 'run-finished' && interrupted ? { type: 'run-interrupted', at: e.at, reason: interrupted } : e;
     journal.append(event);
-    if (b.opts.json) b.out(jsonLine(event));
-    else reporter?.handle(event);
+    frontend.emit(event);
   };
 
   let sigints = 0;
@@ -85,11 +93,8 @@ export async function runCommand(ref: string, b: Basics, o: RunCommandOptions): 
     sigints++;
     if (sigints === 1) {
       b.err(`\n${b.paint.warn('Stopping: cancelling the running step… (Ctrl+C again to quit at once)')}\n`);
-      controller.abort();
-    } else {
-      journal.append({ type: 'run-interrupted', at: Date.now(), reason: 'quit with a second Ctrl+C' });
-      process.exit(EXIT.aborted);
-    }
+      requestAbort();
+    } else forceQuit();
   };
   const onHangup = (signal: NodeJS.Signals): void => {
     interrupted = signal === 'SIGHUP' ? 'the terminal went away (SIGHUP)' : `stopped by ${signal}`;
@@ -99,7 +104,6 @@ export async function runCommand(ref: string, b: Basics, o: RunCommandOptions): 
   process.on('SIGHUP', onHangup);
   process.on('SIGTERM', onHangup);
 
-  const flags = { yes: Boolean(b.opts.yes), confirm: b.opts.confirm, vars: b.vars, dryRun: Boolean(b.opts.dryRun) };
   let final: RunState;
   try {
     final = await runEngine({
@@ -114,15 +118,17 @@ export async function runCommand(ref: string, b: Basics, o: RunCommandOptions): 
       toolVersion: toolVersion(),
       vars,
       dryRun: flags.dryRun,
-      stepGate: false,
-      askOnFailure: b.interactive,
-      decide: b.interactive ? promptDecider(flags, () => controller.abort()) : flagDecider(flags),
+      stepGate: frontend.stepGate,
+      askOnFailure: frontend.askOnFailure,
+      decide: frontend.decide,
       emit,
       signal: controller.signal,
       sqlSearchPath: sqlSearchPath(runbook.source, b.root),
       ...(resume ? { resume: resume.state } : {}),
     });
+    if (!interrupted) await frontend.finish(final);
   } finally {
+    frontend.close();
     process.off('SIGINT', onSigint);
     process.off('SIGHUP', onHangup);
     process.off('SIGTERM', onHangup);
@@ -132,6 +138,20 @@ export async function runCommand(ref: string, b: Basics, o: RunCommandOptions): 
   }
   if (interrupted) return EXIT.aborted;
   return final.exitCode ?? EXIT.stepFailed;
+}
+
+/** Line mode: the plain reporter (or --json), answering from flags, or from prompts on a terminal. */
+function lineFrontend(b: Basics, flags: DecisionFlags, requestAbort: () => void): Frontend {
+  const reporter = b.opts.json ? undefined : new PlainReporter(b.out, b.paint, process.stdout.columns || 100, process.stdout.isTTY ? process.stdout.columns : undefined);
+  const prompts = !process.env.CI && Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY) && !b.opts.json;
+  return {
+    emit: (e) => (b.opts.json ? b.out(jsonLine(e)) : reporter?.handle(e)),
+    decide: prompts ? promptDecider(flags, requestAbort) : flagDecider(flags),
+    stepGate: false,
+    askOnFailure: prompts,
+    finish: async () => undefined,
+    close: () => undefined,
+  };
 }
 
 async function findResume(b: Basics, which: string, runbook: Runbook, targetKey: string): Promise<RunSummary> {

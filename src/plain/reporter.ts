@@ -1,7 +1,7 @@
 import type { OutputLine, RunEvent } from '../core/events.js';
 import { formatMs } from '../core/engine.js';
 import { reduce, initialState, STATUS_GLYPH, type RunState } from '../core/state.js';
-import { formatTable } from './table.js';
+import { formatTable, truncate } from './table.js';
 import type { Paint } from './paint.js';
 
 /**
@@ -15,7 +15,13 @@ export class PlainReporter {
     private readonly write: (text: string) => void,
     private readonly paint: Paint,
     private readonly width: number = 100,
+    /** On a terminal, long output lines are cut to its width so they do not wrap; in a log file nothing is cut. */
+    private readonly truncateTo?: number,
   ) {}
+
+  private fit(text: string, indent: number): string {
+    return this.truncateTo ? truncate(text, Math.max(10, this.truncateTo - indent)) : text;
+  }
 
   get current(): RunState {
     return this.state;
@@ -49,10 +55,11 @@ export class PlainReporter {
         return;
       }
       case 'step-output':
-        for (const l of e.lines) this.line(`${t}       ${outputPrefix(l, p)}${l.text}`);
+        for (const l of e.lines) this.line(`${t}       ${outputPrefix(l, p)}${this.fit(l.text, 17)}`);
         return;
       case 'step-rows': {
-        const table = formatTable(e.columns, e.rows, this.width - 12);
+        if (!e.rows.length) return; // "No rows" in the step's result says it
+        const table = formatTable(e.columns, e.rows, (this.truncateTo ?? this.width) - 17);
         for (const l of table) this.line(`${t}       ${l}`);
         if (e.total > e.rows.length) this.line(`${t}       ${p.dim(`(${e.total - e.rows.length} more rows not shown)`)}`);
         return;

@@ -30,10 +30,12 @@ export const check: StepHandler<StepOf<'check'>> = async (ctx) => {
       vars[`${w.save_as}.${c}`] = v === null || v === undefined ? null : typeof v === 'number' || typeof v === 'boolean' ? v : cellText(v);
     }
   }
-  if (verdict.ok) return { status: 'passed', summary: capitalise(verdict.reason), vars };
+  // A reason that starts with a column name keeps it as written (version_num is 150018).
+  const summary = w.expect.column !== undefined ? verdict.reason : capitalise(verdict.reason);
+  if (verdict.ok) return { status: 'passed', summary, vars };
   return {
     status: w.severity === 'warn' ? 'warned' : 'failed',
-    summary: capitalise(verdict.reason),
+    summary,
     ...(w.severity === 'warn' ? {} : { error: verdict.reason }),
     ...(w.advice ? { advice: w.advice } : {}),
     vars,

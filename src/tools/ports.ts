@@ -45,7 +45,9 @@ export const httpPort: HttpPort = {
     } catch (e) {
       if (timeout.aborted && !signal?.aborted) throw new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`);
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new Error(cause?.code ? `${cause.code}${cause.message ? `: ${cause.message}` : ''}` : e instanceof Error ? e.message : String(e));
+      // fetch says only "fetch failed"; the cause says why (ECONNREFUSED, ENOTFOUND, "bad port" …).
+      if (cause?.code) throw new Error(cause.message?.includes(cause.code) ? cause.message : `${cause.code}${cause.message ? `: ${cause.message}` : ''}`);
+      throw new Error(cause?.message ? `fetch failed: ${cause.message}` : e instanceof Error ? e.message : String(e));
     }
   },
 };

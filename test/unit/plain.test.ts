@@ -60,7 +60,9 @@ describe('decisions from flags', () => {
   it('answers a choice from --var and names the flag when it is missing', async () => {
     const choose = { id: 'd', kind: 'choose' as const, stepId: 's', prompt: 'Which?', var: 'way', options: [{ value: 'a', label: 'A' }, { value: 'b', label: 'B' }] };
     expect(answerFromFlags(choose, { ...base, vars: { way: 'b' } })?.answer).toEqual({ kind: 'choice', value: 'b' });
-    await expect(flagDecider(base)(choose, new AbortController().signal)).rejects.toThrow('Pass --var way=<a|b>');
+    await expect(flagDecider(base)(choose, new AbortController().signal)).rejects.toThrow('Pass --var way=<a|b>.');
+    expect(answerFromFlags({ ...choose, default: 'a' }, { ...base, yes: true })).toEqual({ answer: { kind: 'choice', value: 'a' }, by: 'default', reason: '--yes takes the default' });
+    expect(answerFromFlags({ ...choose, default: 'a' }, base)).toBeUndefined();
   });
 });
 
