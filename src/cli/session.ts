@@ -2,11 +2,11 @@ import os from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import { loadConfig, stepConfig, type LoadedConfig } from '../core/config.js';
+import { CONFIG_NAME, loadConfig, stepConfig, type LoadedConfig } from '../core/config.js';
 import type { Env, TargetInfo } from '../core/events.js';
 import { packageRoot, resolveStateDir } from '../core/paths.js';
 import type { Ports, StepConfig } from '../core/ports.js';
-import { connect } from '../db/connect.js';
+import { connect, ConnectionError } from '../db/connect.js';
 import { childProcessEnv, describeTarget, isUnixSocket, resolveTarget, type ResolvedTarget } from '../db/connection.js';
 import { PgDbPort } from '../db/port.js';
 import { colourEnabled, makePaint, type Paint } from '../plain/paint.js';
@@ -101,8 +101,21 @@ export interface Session {
 /** Resolve the target, connect (application_name carries the run id), and build the real ports. */
 export async function openSession(b: Basics, runId: string | undefined): Promise<Session> {
   const appName = `parlant-runbook/${toolVersion()}${runId ? ` run=${runId}` : ''}`.slice(0, 63);
-  const target = await resolveTarget({ db: b.opts.db, targets: b.config.config.targets, appName });
-  const client = await connect(target, { applicationName: appName });
+  // With no --db and no DATABASE_URL, the config's default target (if any) is the one named.
+  const named = b.opts.db ?? (process.env.DATABASE_URL ? undefined : b.config.config.default_target);
+  const target = await resolveTarget({ db: named, targets: b.config.config.targets, appName });
+  let client: pg.Client;
+  try {
+    client = await connect(target, { applicationName: appName });
+  } catch (e) {
+    const nothingNamed = target.sources.host === 'default' && target.sources.database === 'default';
+    if (e instanceof ConnectionError && nothingNamed) {
+      throw new UsageError(
+        `${e.message}\nNo database was named. Pass --db <postgresql://…>, set DATABASE_URL or PGHOST/PGDATABASE, name a default_target in ${CONFIG_NAME} — or try it on a throwaway sandbox: npm run demo`,
+      );
+    }
+    throw e;
+  }
   const version = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
   const { env } = inferEnv(target, b.opts.env, b.config.config.env);
   const info: TargetInfo = {

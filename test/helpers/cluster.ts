@@ -85,7 +85,8 @@ async function templateKey(binDir: string, withSimData: boolean, scale: number):
   const version = await pgToolVersion(path.join(binDir, 'postgres'));
   const sql = simSqlFiles();
   const h = createHash('sha256');
-  h.update(`${binDir}\n${version.text}\n${withSimData ? `sim:${scale}` : 'empty'}\n`);
+  // The uid too: a template built by root has a root-only password file that another user cannot copy.
+  h.update(`${process.getuid?.() ?? ''}\n${binDir}\n${version.text}\n${withSimData ? `sim:${scale}` : 'empty'}\n`);
   for (const f of [sql.base, sql.data, path.join(REPO, 'src/sandbox/cluster.ts'), path.join(REPO, 'src/sandbox/sandbox.ts')]) {
     h.update(readFileSync(f));
   }
