@@ -12,7 +12,8 @@ import { jsonLine, PlainReporter } from '../plain/reporter.js';
 import { handlers } from '../steps/index.js';
 import { flagDecider, promptDecider, type DecisionFlags } from './decide.js';
 import type { Frontend } from './frontend.js';
-import { openSession, operatorName, UsageError, type Basics } from './session.js';
+import { describeTarget } from '../db/connection.js';
+import { openSession, operatorName, resolveFor, targetKey, UsageError, type Basics } from './session.js';
 import { toolVersion } from './version.js';
 
 export interface RunCommandOptions {
@@ -24,19 +25,25 @@ export async function runCommand(ref: string, b: Basics, o: RunCommandOptions): 
   const runbook = await loadRunbook(ref, b.runbooksDir, b.root);
   const vars = { ...(runbook.vars ?? {}), ...b.vars };
 
-  // The target first (with no run id yet): we need its key to find an unfinished run to resume.
-  const probe = await openSession(b, undefined);
-  const targetKey = probe.info.key;
-  await probe.close();
+  // The target first (no connection yet): its key finds an unfinished run to resume.
+  const resolved = await resolveFor(b);
+  const key = targetKey(resolved);
 
   let resume: RunSummary | undefined;
   if (o.resume) {
-    resume = await findResume(b, o.resume, runbook, targetKey);
+    resume = await findResume(b, o.resume, runbook, key);
   } else {
-    const unfinished = await findUnfinished(b.stateDir, runbook.id, targetKey);
-    if (unfinished && !(readLock(unfinished.dir) && isAlive(readLock(unfinished.dir)?.pid ?? 0))) {
+    const unfinished = await findUnfinished(b.stateDir, runbook.id, key);
+    const holder = unfinished ? readLock(unfinished.dir) : undefined;
+    if (unfinished && holder && isAlive(holder.pid)) {
+      // Another terminal is walking the same runbook against the same database right now: say so loudly.
+      b.err(
+        `${b.paint.warn('warning:')} run ${unfinished.runId} of ${runbook.id} against ${describeTarget(resolved)} is in progress in another process ` +
+          `(pid ${holder.pid}, ${holder.operator}@${holder.host}). Two operators on one database should agree who goes first.\n`,
+      );
+    } else if (unfinished) {
       const done = unfinished.state.steps.filter((s) => ['passed', 'warned', 'skipped'].includes(s.status)).length;
-      const what = `An unfinished run of ${runbook.id} against ${probe.info.display} exists: ${unfinished.runId} (${unfinished.state.status}, ${done}/${unfinished.state.steps.length} steps done).`;
+      const what = `An unfinished run of ${runbook.id} against ${describeTarget(resolved)} exists: ${unfinished.runId} (${unfinished.state.status}, ${done}/${unfinished.state.steps.length} steps done).`;
       if (b.interactive) {
         const v = await clack.select({
           message: what,
@@ -58,16 +65,24 @@ export async function runCommand(ref: string, b: Basics, o: RunCommandOptions): 
 
   const runId = resume?.runId ?? newRunId(runbook.id);
   const runDir = path.join(b.stateDir, 'runs', runId);
-  const journal = resume ? JournalWriter.reopen(resume.journal).writer : JournalWriter.create(runDir);
-  const releaseLock = acquireRunLock(runDir, runId, { operator: operatorName(), host: os.hostname() });
-
-  const session = await openSession(b, runId).catch((e: unknown) => {
-    releaseLock();
-    journal.close();
+  // Connect before anything is written: a run that could not even connect leaves no journal behind.
+  const session = await openSession(b, runId, resolved);
+  let journal: JournalWriter;
+  let releaseLock: () => void;
+  try {
+    if (resume && resume.state.target?.key !== session.info.key) {
+      throw new UsageError(`Run ${runId} was against ${resume.state.target?.display}, not ${session.info.display}.`);
+    }
+    journal = resume ? JournalWriter.reopen(resume.journal).writer : JournalWriter.create(runDir);
+    try {
+      releaseLock = acquireRunLock(runDir, runId, { operator: operatorName(), host: os.hostname() });
+    } catch (e) {
+      journal.close();
+      throw e;
+    }
+  } catch (e) {
+    await session.close();
     throw e;
-  });
-  if (resume && resume.state.target?.key !== session.info.key) {
-    throw new UsageError(`Run ${runId} was against ${resume.state.target?.display}, not ${session.info.display}.`);
   }
 
   const controller = new AbortController();

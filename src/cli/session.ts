@@ -98,12 +98,24 @@ export interface Session {
   close(): Promise<void>;
 }
 
-/** Resolve the target, connect (application_name carries the run id), and build the real ports. */
-export async function openSession(b: Basics, runId: string | undefined): Promise<Session> {
-  const appName = `parlant-runbook/${toolVersion()}${runId ? ` run=${runId}` : ''}`.slice(0, 63);
+/** Which database (no connection yet). Warnings about the settings (an insecure ~/.pgpass …) go to stderr once. */
+export async function resolveFor(b: Basics): Promise<ResolvedTarget> {
   // With no --db and no DATABASE_URL, the config's default target (if any) is the one named.
   const named = b.opts.db ?? (process.env.DATABASE_URL ? undefined : b.config.config.default_target);
-  const target = await resolveTarget({ db: named, targets: b.config.config.targets, appName });
+  const target = await resolveTarget({ db: named, targets: b.config.config.targets });
+  for (const w of target.warnings) b.err(`${b.paint.warn('warning:')} ${w}\n`);
+  return target;
+}
+
+/** The key under which runs against this target are found (for resume). */
+export function targetKey(t: Pick<ResolvedTarget, 'host' | 'port' | 'database'>): string {
+  return `${t.host}:${t.port}/${t.database}`;
+}
+
+/** Connect (application_name carries the run id) and build the real ports. */
+export async function openSession(b: Basics, runId: string | undefined, resolved?: ResolvedTarget): Promise<Session> {
+  const appName = `parlant-runbook/${toolVersion()}${runId ? ` run=${runId}` : ''}`.slice(0, 63);
+  const target = resolved ?? (await resolveFor(b));
   let client: pg.Client;
   try {
     client = await connect(target, { applicationName: appName });
@@ -126,7 +138,7 @@ export async function openSession(b: Basics, runId: string | undefined): Promise
     env,
     serverVersion: (version.rows[0]?.v ?? '').split(' ')[0],
     display: describeTarget(target),
-    key: `${target.host}:${target.port}/${target.database}`,
+    key: targetKey(target),
   };
   const tmp = path.join(b.stateDir, 'tmp');
   await mkdir(tmp, { recursive: true, mode: 0o700 });

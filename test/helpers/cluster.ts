@@ -49,8 +49,11 @@ export interface TestCluster {
   socketDir: string;
   /** Stop the server and remove everything. */
   stop(): Promise<void>;
-  /** Stop the server but keep its files (a server that went away under the tool). */
-  stopServer(): Promise<void>;
+  /**
+   * Stop the server but keep its files (a server that went away under the tool). fast (default): clean shutdown;
+   * immediate: no checkpoint, so the next start runs crash recovery, as after a crash.
+   */
+  stopServer(mode?: 'fast' | 'immediate'): Promise<void>;
   /** Start it again on the same port. */
   startServer(): Promise<void>;
 }
@@ -116,7 +119,13 @@ async function template(binDir: string, withSimData: boolean, scale: number): Pr
 
   const building = `${final}.building-${process.pid}-${randomBytes(4).toString('hex')}`;
   const password = randomBytes(18).toString('base64url');
-  const ref = await initCluster({ dir: building, password, binDir });
+  let ref: ClusterRef;
+  try {
+    ref = await initCluster({ dir: building, password, binDir });
+  } catch (err) {
+    await fs.rm(building, { recursive: true, force: true });
+    throw err;
+  }
   try {
     const { port } = await startCluster(ref);
     live.set(building, (await readPid(ref)) ?? 0);
@@ -152,7 +161,10 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   // able to enter every parent. cp -a keeps the owner (postgres) and the 0700 modes.
   const dir = path.join(os.tmpdir(), `parlant-runbook-test-${randomBytes(6).toString('hex')}`);
   const cp = await runToEnd('cp', ['-a', '--', source, dir]);
-  if (!cp.ok) throw new Error(`Could not copy the test cluster template: ${describeFailure(cp)}`);
+  if (!cp.ok) {
+    await fs.rm(dir, { recursive: true, force: true });
+    throw new Error(`Could not copy the test cluster template ${source}: ${describeFailure(cp)}`);
+  }
   const ref: ClusterRef = { dir, binDir };
 
   let port: number;
@@ -178,8 +190,8 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       await stopCluster(ref, { remove: true });
       live.delete(dir);
     },
-    async stopServer() {
-      await stopCluster(ref, { mode: 'fast' });
+    async stopServer(mode = 'fast') {
+      await stopCluster(ref, { mode });
       live.set(dir, 0);
     },
     async startServer() {

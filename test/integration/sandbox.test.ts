@@ -228,6 +228,19 @@ describe('sandbox', () => {
     expect(Number(row?.n)).toBe(10000);
   });
 
+  it('refuses to reuse or destroy a server that is alive but does not answer', { timeout: 60_000 }, async () => {
+    const stateDir = await tempStateDir();
+    const info = await startSandbox({ stateDir });
+    process.kill(info.pid, 'SIGSTOP');
+    try {
+      await expect(startSandbox({ stateDir })).rejects.toThrow(/is running but does not accept connections.*sandbox reset/s);
+      expect(existsSync(info.dataDir)).toBe(true);
+    } finally {
+      process.kill(info.pid, 'SIGCONT');
+    }
+    expect((await startSandbox({ stateDir })).reused).toBe(true);
+  });
+
   it('rebuilds on reset, keeping the scale', async () => {
     const stateDir = await tempStateDir();
     const before = await startSandbox({ stateDir, scale: 1 });
