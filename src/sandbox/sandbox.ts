@@ -344,6 +344,16 @@ async function teardown(stateDir: string, dir: string, binDir: string): Promise<
   return { stopped: removed, wasRunning };
 }
 
+/** The cluster's status, waiting up to `waitMs` for a server that is alive but not yet answering (starting up). */
+async function settledStatus(ref: ClusterRef, waitMs = 10_000): Promise<ClusterStatus> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const st = await clusterStatus(ref);
+    if (st.state !== 'unresponsive' || Date.now() > deadline) return st;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** Start the sandbox, or reuse the one that is running. */
 export async function startSandbox(opts: StartSandboxOptions): Promise<SandboxInfo> {
   const scale = validateScale(opts.scale ?? DEFAULT_SCALE);
@@ -354,9 +364,16 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<SandboxIn
   return withSandboxLock(stateDir, async () => {
     const existing = await readRecord(stateDir);
     if (existing?.state === 'ready') {
-      const st = await clusterStatus(refOf(existing));
+      const st = await settledStatus(refOf(existing));
       if (st.state === 'running' && st.port !== undefined && st.pid !== undefined) {
         return infoOf(existing, st.port, st.pid, true);
+      }
+      if (st.state === 'unresponsive') {
+        // Alive but refusing connections: perhaps mid-recovery, perhaps a training fault. Not ours to destroy unasked.
+        throw new SandboxError(
+          `The sandbox server (pid ${st.pid ?? '?'}) is running but does not accept connections; see ${clusterLayout(existing.dir).logFile}. ` +
+            'Rebuild it with: parlant-runbook sandbox reset',
+        );
       }
     }
     if (existing) {
