@@ -57,4 +57,31 @@ describe('line mode in a real terminal (tmux, 80×24)', () => {
     await t2.keys('C-c');
     await t2.waitFor(/\[exit \d+\]/, 20_000, true);
   });
+
+  it('a dropped terminal (SIGHUP) mid-step journals the run as interrupted, cancels the query, and it can be resumed', async () => {
+    const t = new Tmux(80, 24);
+    const state = tempStateDir();
+    const slow = path.join(FIXTURES, 'slow.yaml');
+    await t.start(`node ${BIN} run ${shellQuote(slow)} --plain --state-dir ${shellQuote(state)}`, { DATABASE_URL: cluster.url, NO_COLOR: '1' });
+    const pg = await import('pg');
+    const su = new pg.default.Client({ connectionString: cluster.superuserUrl });
+    await su.connect();
+    const sleeping = async (): Promise<number> =>
+      Number((await su.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%' AND state = 'active'")).rows[0].n);
+    for (let i = 0; i < 100 && (await sleeping()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await sleeping()).toBe(1);
+    await t.kill(); // the SSH link drops: tmux sends SIGHUP to the process
+    for (let i = 0; i < 100 && (await sleeping()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await sleeping()).toBe(0);
+    await su.end();
+    const { cli } = await import('../helpers/cli.js');
+    let report = '';
+    for (let i = 0; i < 50; i++) {
+      report = (await cli(['report', 'latest', '--state-dir', state])).stdout;
+      if (report.includes('SIGHUP')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(report).toMatch(/\| Result \| interrupted \(can be resumed/);
+    expect(report).toMatch(/the terminal went away \(SIGHUP\)/);
+  });
 });
