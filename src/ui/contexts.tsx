@@ -1,5 +1,6 @@
 import { createContext, useContext } from 'react';
 import type { DecisionAnswer, DecisionRequest } from '../core/events.js';
+import type { Runbook } from '../core/model.js';
 import type { RunState } from '../core/state.js';
 import type { IncidentPhase } from './incidentClock.js';
 import type { Command } from './keymap.js';
@@ -20,6 +21,10 @@ export interface RunView {
   focus: number;
   layout: Layout;
   incidentPhases: readonly IncidentPhase[] | undefined;
+  /** The screen's clock: ticks twice a second while a step runs, once a second otherwise, not at all at the end. */
+  now: number;
+  /** The runbook as loaded: the pane shows a step's SQL or command from it before the step runs. */
+  runbook: Runbook | undefined;
 }
 
 /** What components may do: answer the open request, change screen state, run a key's command. */

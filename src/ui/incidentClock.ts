@@ -74,3 +74,25 @@ function minutes(n: number): string {
 export function boxLabel(r: ClockReading): string {
   return `${r.phase.name} ${minutes(r.fromMin)}–${minutes(r.toMin)} min`;
 }
+
+/** What the clock says, in words: the glyph and word carry the level without colour. */
+export function clockText(r: ClockReading, compact: boolean): string {
+  const t = formatClock(r.elapsedMs);
+  const over = formatClock(Math.max(0, r.overMs));
+  switch (r.level) {
+    case 'on-time':
+      return compact ? `⏱ ${t} · ${r.phase.name}` : `⏱ ${t} · ${boxLabel(r)}`;
+    case 'over':
+      return compact ? `⏱ ${t} ! ${r.phase.name} over` : `⏱ ${t} ! ${boxLabel(r)}, over by ${over}`;
+    case 'overrun':
+      return compact ? `⏱ ${t} ✖ ${r.phase.name} OVERRUN` : `⏱ ${t} ✖ ${r.phase.name} OVERRUN by ${over} (box ${minutes(r.fromMin)}–${minutes(r.toMin)} min)`;
+  }
+}
+
+function formatClock(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${two(m)}:${two(s % 60)}` : `${two(m)}:${two(s % 60)}`;
+}
