@@ -116,6 +116,19 @@ describe('parlant-runbook run (line mode, real database)', () => {
     expect(t.rows[0].t).toBeNull();
   });
 
+  it('every connection says who it is: application_name carries the version and the run id', async () => {
+    const state = tempStateDir();
+    const rb = path.join(state, 'app-name.yaml');
+    writeFileSync(
+      rb,
+      `id: app-name\ntitle: App name\nsummary: s\nphase: training\nrisk: low\nsteps:\n  - id: who\n    title: Who am I\n    kind: check\n    with: { sql: "SELECT current_setting('application_name') AS app", expect: { rows: some } }\n`,
+    );
+    const r = await cli(['run', rb, '--state-dir', state], { env });
+    const runId = readdirSync(path.join(state, 'runs'))[0] as string;
+    expect(r.stdout).toMatch(new RegExp(`parlant-runbook/\\d+\\.\\d+\\.\\d+ run=${runId}`));
+    expect(r.exitCode).toBe(0);
+  });
+
   it('--json prints one event object per line', async () => {
     const state = tempStateDir();
     const r = await cli(['run', 'tour', '--state-dir', state, '--json', '--yes', '--confirm', 'sim'], { env });
