@@ -1,4 +1,5 @@
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, FIXTURES, tempStateDir } from '../helpers/cli.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
@@ -14,6 +15,25 @@ afterAll(async () => {
   for (const t of terms) await t.kill();
   await cluster?.stop();
 });
+
+/** Watches the server for the fixture's `SELECT pg_sleep(60)`: how many sessions run it right now. */
+async function watchSleep(): Promise<{ until(n: number): Promise<number>; end(): Promise<void> }> {
+  const su = new pg.Client({ connectionString: cluster.superuserUrl });
+  await su.connect();
+  const count = async (): Promise<number> =>
+    Number((await su.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%' AND state = 'active'")).rows[0].n);
+  return {
+    async until(n) {
+      for (let i = 0; i < 100; i++) {
+        const c = await count();
+        if (c === n) return c;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return count();
+    },
+    end: () => su.end(),
+  };
+}
 
 describe('line mode in a real terminal (tmux, 80×24)', () => {
   it('runs the tour with --plain: every line fits 80 columns and the run ends DONE with exit 0', async () => {
@@ -36,19 +56,14 @@ describe('line mode in a real terminal (tmux, 80×24)', () => {
     await t.start(`node ${BIN} run ${shellQuote(slow)} --plain --state-dir ${shellQuote(state)}`, { DATABASE_URL: cluster.url, NO_COLOR: '1' });
     await t.waitFor('Sleep on the server');
     // Wait until the server really runs the query, then interrupt.
-    const pg = await import('pg');
-    const su = new pg.default.Client({ connectionString: cluster.superuserUrl });
-    await su.connect();
-    const sleeping = async (): Promise<number> =>
-      Number((await su.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%' AND state = 'active'")).rows[0].n);
-    for (let i = 0; i < 100 && (await sleeping()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(await sleeping()).toBe(1);
+    const watch = await watchSleep();
+    expect(await watch.until(1)).toBe(1);
     await t.keys('C-c');
     const screen = await t.waitFor(/\[exit \d+\]/, 20_000, true);
     expect(screen).toContain('[exit 130]');
     expect(screen).toMatch(/ABORTED/);
-    expect(await sleeping()).toBe(0);
-    await su.end();
+    expect(await watch.until(0)).toBe(0);
+    await watch.end();
 
     const t2 = new Tmux(80, 24);
     terms.push(t2);
@@ -63,17 +78,11 @@ describe('line mode in a real terminal (tmux, 80×24)', () => {
     const state = tempStateDir();
     const slow = path.join(FIXTURES, 'slow.yaml');
     await t.start(`node ${BIN} run ${shellQuote(slow)} --plain --state-dir ${shellQuote(state)}`, { DATABASE_URL: cluster.url, NO_COLOR: '1' });
-    const pg = await import('pg');
-    const su = new pg.default.Client({ connectionString: cluster.superuserUrl });
-    await su.connect();
-    const sleeping = async (): Promise<number> =>
-      Number((await su.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%' AND state = 'active'")).rows[0].n);
-    for (let i = 0; i < 100 && (await sleeping()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(await sleeping()).toBe(1);
+    const watch = await watchSleep();
+    expect(await watch.until(1)).toBe(1);
     await t.kill(); // the SSH link drops: tmux sends SIGHUP to the process
-    for (let i = 0; i < 100 && (await sleeping()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(await sleeping()).toBe(0);
-    await su.end();
+    expect(await watch.until(0)).toBe(0);
+    await watch.end();
     const { cli } = await import('../helpers/cli.js');
     let report = '';
     for (let i = 0; i < 50; i++) {
