@@ -3,19 +3,12 @@ import path from 'node:path';
 import { EXIT } from '../core/events.js';
 import { listRuns, readRun } from '../core/journal.js';
 import { loadAllRunbooks, loadRunbook } from '../core/loader.js';
-import { PHASES, type Phase, type Runbook, type Step } from '../core/model.js';
+import { PHASE_TITLE, PHASES, type Phase, type Runbook, type Step } from '../core/model.js';
 import { renderJson, renderMarkdown } from '../core/report.js';
 import { envLabel } from '../plain/reporter.js';
 import { formatTable } from '../plain/table.js';
 import { openSession, UsageError, type Basics } from './session.js';
 
-export const PHASE_TITLE: Record<Phase, string> = {
-  before: 'Before the migration',
-  during: 'During the migration',
-  after: 'After the migration',
-  incident: 'When things go wrong',
-  training: 'Training',
-};
 
 /** `list`: id, title, risk, step count. `--plain`: tab-separated, one per line, for scripts. */
 export async function listCommand(b: Basics): Promise<number> {
@@ -116,11 +109,12 @@ export async function homeCommand(b: Basics, run: (ref: string) => Promise<numbe
   const t = session.info;
   await session.close();
   const p = b.paint;
-  b.out(`${p.bold('parlant-runbook')} · ${envLabel(t.env, p)} ${t.display} · PostgreSQL ${t.serverVersion ?? '?'}\n\n`);
+  const banner = (): void => b.out(`${p.bold('parlant-runbook')} · ${envLabel(t.env, p)} ${t.display} · PostgreSQL ${t.serverVersion ?? '?'}\n\n`);
   const { runbooks, broken } = await loadAllRunbooks(b.runbooksDir, b.root);
   for (const e of broken) b.err(`${e.message}\n`);
   const unfinished = (await listRuns(b.stateDir)).filter((r) => r.state.target?.key === t.key && r.state.status !== 'done');
   if (!b.interactive) {
+    banner();
     await listCommand(b);
     if (unfinished[0]) b.out(`Unfinished: ${unfinished[0].runId} (${unfinished[0].state.runbook?.id}, ${unfinished[0].state.status}). Resume: parlant-runbook run ${unfinished[0].state.runbook?.id} --resume latest\n`);
     return EXIT.done;
@@ -129,6 +123,7 @@ export async function homeCommand(b: Basics, run: (ref: string) => Promise<numbe
     const latest = unfinished[0];
     const picked = await (await import('./tui-mode.js')).homeInTui({
       target: t,
+      colour: b.colour,
       runbooks,
       ...(latest?.state.runbook
         ? {
@@ -146,6 +141,7 @@ export async function homeCommand(b: Basics, run: (ref: string) => Promise<numbe
     if (picked === null) return EXIT.done;
     if (picked !== undefined) return run(picked);
   }
+  banner();
   const order: Phase[] = ['incident', 'before', 'during', 'after', 'training'];
   const options = order.flatMap((phase) =>
     runbooks

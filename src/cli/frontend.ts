@@ -30,4 +30,8 @@ export interface FrontendOptions {
   forceQuit(): void;
   /** Phases of the incident clock, possibly shortened by configuration (training, tests). */
   incidentPhases?: { name: string; minutes: number }[];
+  /** The journal's state of a resumed run, so the screen shows its target and finished steps at once. */
+  initial?: RunState;
+  /** The colour policy decided at start-up. */
+  colour?: boolean;
 }

@@ -94,8 +94,8 @@ export async function runCommand(ref: string, b: Basics, o: RunCommandOptions): 
     process.exit(EXIT.aborted);
   };
   const requestAbort = (): void => controller.abort();
-  const tui = b.interactive && !process.env.PARLANT_RUNBOOK_NO_TUI ? await (await import('./tui-mode.js')).tuiFrontend({ runbook, flags, requestAbort, forceQuit }) : undefined;
-  const frontend: Frontend = tui ?? lineFrontend(b, flags, requestAbort);
+  const tui = b.interactive && !process.env.PARLANT_RUNBOOK_NO_TUI ? await (await import('./tui-mode.js')).tuiFrontend({ runbook, flags, requestAbort, forceQuit, colour: b.colour, ...(resume ? { initial: resume.state } : {}) }) : undefined;
+  const frontend: Frontend = tui ?? lineFrontend(b, flags, requestAbort, resume?.state);
   const emit = (e: RunEvent): void => {
     // A dropped SSH link is not an abort: the run stays resumable and says why it stopped.
     const event: RunEvent = e.type === 'run-finished' && interrupted ? { type: 'run-interrupted', at: e.at, reason: interrupted } : e;
@@ -156,8 +156,8 @@ export async function runCommand(ref: string, b: Basics, o: RunCommandOptions): 
 }
 
 /** Line mode: the plain reporter (or --json), answering from flags, or from prompts on a terminal. */
-function lineFrontend(b: Basics, flags: DecisionFlags, requestAbort: () => void): Frontend {
-  const reporter = b.opts.json ? undefined : new PlainReporter(b.out, b.paint, process.stdout.columns || 100, process.stdout.isTTY ? process.stdout.columns : undefined);
+function lineFrontend(b: Basics, flags: DecisionFlags, requestAbort: () => void, initial?: RunState): Frontend {
+  const reporter = b.opts.json ? undefined : new PlainReporter(b.out, b.paint, process.stdout.columns || 100, process.stdout.isTTY ? process.stdout.columns : undefined, initial);
   const prompts = !process.env.CI && Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY) && !b.opts.json;
   return {
     emit: (e) => (b.opts.json ? b.out(jsonLine(e)) : reporter?.handle(e)),

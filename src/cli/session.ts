@@ -42,6 +42,8 @@ export interface Basics {
   runbooksDir: string;
   config: LoadedConfig;
   paint: Paint;
+  /** One colour policy, decided once (STYLE §7): the line reporter's paint and the TUI's theme follow it. */
+  colour: boolean;
   /** One decision about interactivity (STYLE §7). */
   interactive: boolean;
   vars: Record<string, string>;
@@ -65,13 +67,15 @@ export async function basics(opts: GlobalOptions): Promise<Basics> {
   const config = await loadConfig({ explicit: opts.config, cwd: process.cwd(), stateDir });
   const isTTY = Boolean(process.stdout.isTTY);
   const interactive = !process.env.CI && Boolean(process.stdin.isTTY) && isTTY && !opts.plain && !opts.json;
+  const colour = colourEnabled({ noColor: opts.color === false, isTTY });
   return {
     opts,
     stateDir,
     root,
     runbooksDir: path.join(root, 'runbooks'),
     config,
-    paint: makePaint(colourEnabled({ noColor: opts.color === false, isTTY })),
+    paint: makePaint(colour),
+    colour,
     interactive,
     vars: parseVars(opts.var),
     out: (s) => process.stdout.write(s),

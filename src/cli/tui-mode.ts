@@ -5,7 +5,7 @@ import type { TargetInfo } from '../core/events.js';
 import type { Runbook } from '../core/model.js';
 import { initialState, type RunState } from '../core/state.js';
 import { colourEnabled } from '../plain/paint.js';
-import { mountHome, mountRun, type ScreenIo } from '../ui/mount.js';
+import type { ScreenIo } from '../ui/mount.js';
 import { RunStore } from '../ui/store.js';
 import type { Theme } from '../ui/theme.js';
 
@@ -21,6 +21,15 @@ export interface TuiExtras {
   colour?: boolean;
   /** A test or the bench draws elsewhere. */
   io?: ScreenIo;
+}
+
+/**
+ * Ink and React, loaded on first use. React picks its build when first imported: without NODE_ENV it takes
+ * the development build, which profiles every render and costs about three times the CPU per frame.
+ */
+async function loadScreens(): Promise<typeof import('../ui/mount.js')> {
+  process.env.NODE_ENV ??= 'production';
+  return import('../ui/mount.js');
 }
 
 export function themeFor(colour: boolean | undefined, env: NodeJS.ProcessEnv = process.env): Theme {
@@ -48,6 +57,7 @@ export function skeletonState(runbook: Runbook): RunState {
 export async function tuiFrontend(o: FrontendOptions & TuiExtras): Promise<Frontend | undefined> {
   const io = o.io ?? { stdout: process.stdout, stdin: process.stdin, stderr: process.stderr };
   if (!io.stdout.isTTY || !io.stdin.isTTY) return undefined;
+  const { mountRun } = await loadScreens();
   const store = new RunStore({ initial: o.initial ? { ...o.initial, currentStepId: undefined, pending: undefined } : skeletonState(o.runbook) });
   const incident = o.runbook.incident !== undefined || o.runbook.phase === 'incident';
   // A dropped SSH link turns writes into EIO errors; the run must still reach its journal entry and exit cleanly.
@@ -63,6 +73,12 @@ export async function tuiFrontend(o: FrontendOptions & TuiExtras): Promise<Front
     },
     io,
   );
+  // The final screen waits for a key; a terminal that went away (SIGHUP, stdin closed) can't press one.
+  const gone = (): void => store.leave();
+  process.on('SIGHUP', gone);
+  process.on('SIGTERM', gone);
+  io.stdin.on('end', gone);
+  io.stdin.on('close', gone);
   let closed = false;
   return {
     emit: (e) => store.emit(e),
@@ -87,6 +103,10 @@ export async function tuiFrontend(o: FrontendOptions & TuiExtras): Promise<Front
         // The terminal may be gone (SIGHUP); nothing left to restore.
       }
       io.stdout.off('error', swallow);
+      process.off('SIGHUP', gone);
+      process.off('SIGTERM', gone);
+      io.stdin.off('end', gone);
+      io.stdin.off('close', gone);
     },
   };
 }
@@ -102,5 +122,6 @@ export interface HomeOptions {
 /** The home screen: returns a runbook id, `resume:<runbook id>`, or null when the operator quits. */
 export async function homeInTui(o: HomeOptions): Promise<string | null | undefined> {
   if (!process.stdout.isTTY || !process.stdin.isTTY) return undefined;
+  const { mountHome } = await loadScreens();
   return mountHome({ target: o.target, runbooks: o.runbooks, ...(o.unfinished ? { unfinished: o.unfinished } : {}), theme: themeFor(o.colour) });
 }

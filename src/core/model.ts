@@ -227,6 +227,15 @@ export const stepSchema = z.discriminatedUnion('kind', [
 export const PHASES = ['before', 'during', 'after', 'incident', 'training'] as const;
 export const RISKS = ['low', 'medium', 'high', 'critical'] as const;
 
+/** How each phase is headed on the home screen and in `list`. */
+export const PHASE_TITLE: Record<(typeof PHASES)[number], string> = {
+  before: 'Before the migration',
+  during: 'During the migration',
+  after: 'After the migration',
+  incident: 'When things go wrong',
+  training: 'Training',
+};
+
 export const runbookSchema = z
   .object({
     id,

@@ -9,7 +9,7 @@ import type { Paint } from './paint.js';
  * Every line starts with the wall-clock time; steps are numbered; output lines are indented under their step.
  */
 export class PlainReporter {
-  private state: RunState = initialState;
+  private state: RunState;
 
   constructor(
     private readonly write: (text: string) => void,
@@ -17,7 +17,11 @@ export class PlainReporter {
     private readonly width: number = 100,
     /** On a terminal, long output lines are cut to its width so they do not wrap; in a log file nothing is cut. */
     private readonly truncateTo?: number,
-  ) {}
+    /** A resumed run's state from its journal, so step numbers and titles are known from the first line. */
+    initial: RunState = initialState,
+  ) {
+    this.state = initial;
+  }
 
   private fit(text: string, indent: number): string {
     return this.truncateTo ? truncate(text, Math.max(10, this.truncateTo - indent)) : text;

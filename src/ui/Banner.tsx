@@ -4,7 +4,7 @@ import type { RunbookInfo, TargetInfo } from '../core/events.js';
 import { IncidentClock } from './IncidentClock.js';
 import { readClock, type IncidentPhase } from './incidentClock.js';
 import { clock } from './text.js';
-import { ENV_TONE, ENV_WORD, Tone } from './theme.js';
+import { ENV_TONE, envLabel, Tone } from './theme.js';
 
 /**
  * Which database this is, always on screen (DESIGN §6): environment first, so a narrow terminal cuts the
@@ -19,7 +19,7 @@ export function TargetLine({ target, prefix }: { target: TargetInfo | undefined;
       </Text>
     );
   }
-  const env = target.env === 'production' ? `⚠ ${ENV_WORD.production}` : ENV_WORD[target.env];
+  const env = envLabel(target.env);
   return (
     <Text wrap="truncate-end">
       {prefix ? <Tone tone="strong">{prefix} · </Tone> : null}

@@ -1,11 +1,11 @@
-import { Box, Text, useInput } from 'ink';
-import { useState, type ReactNode } from 'react';
+import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
 import type { TargetInfo } from '../core/events.js';
 import type { Risk } from '../core/model.js';
 import { TargetLine } from './Banner.js';
 import { Footer } from './Footer.js';
 import { homeModel, type HomeItem, type HomeRunbook, type Unfinished } from './home.js';
-import { useTerminalSize } from './hooks.js';
+import { useKeys, useLatestState, useTerminalSize } from './hooks.js';
 import type { Hint } from './keymap.js';
 import { layout, listWindow } from './layout.js';
 import { len, line } from './text.js';
@@ -34,15 +34,15 @@ export function HomeScreen(p: HomeScreenProps): ReactNode {
 function Home({ target, runbooks, unfinished, onPick }: HomeScreenProps): ReactNode {
   const size = useTerminalSize();
   const model = homeModel(runbooks, unfinished);
-  const [selected, setSelected] = useState(model.initial);
+  const [selected, get, set] = useLatestState(() => model.initial);
   const pick = (i: number | undefined): void => {
     const item = i === undefined ? undefined : model.items[i];
     if (item) onPick(item.value);
   };
-  useInput((input, key) => {
-    if (key.upArrow || input === 'k') setSelected((s) => Math.max(0, s - 1));
-    else if (key.downArrow || input === 'j') setSelected((s) => Math.min(model.items.length - 1, s + 1));
-    else if (key.return) pick(selected);
+  useKeys((input, key) => {
+    if (key.upArrow || input === 'k') set((s) => Math.max(0, s - 1));
+    else if (key.downArrow || input === 'j') set((s) => Math.min(model.items.length - 1, s + 1));
+    else if (key.return) pick(get());
     else if (input === 'e') pick(model.emergency);
     else if (input === 'r') pick(model.resume);
     else if (input === 'q' || key.escape || (key.ctrl && input === 'c')) onPick(null);
@@ -66,7 +66,7 @@ function Home({ target, runbooks, unfinished, onPick }: HomeScreenProps): ReactN
   return (
     <Box flexDirection="column" width={width} height={Math.min(l.height, bodyHeight + 3)}>
       <TargetLine target={target} prefix="parlant-runbook" />
-      <Text wrap="truncate-end">{runbooks.length ? 'Pick a runbook. Nothing runs until you start its first step.' : 'No runbooks found.'}</Text>
+      <Text wrap="truncate-end">{runbooks.length ? 'Pick a runbook; nothing runs until you say so.' : 'No runbooks found.'}</Text>
       <Box flexDirection="column" height={bodyHeight} overflow="hidden">
         {w.above > 0 ? <Tone tone="muted">{`  ↑ ${w.above} more`}</Tone> : null}
         {model.rows.slice(w.start, w.end).map((r, k) =>

@@ -21,6 +21,14 @@ export function tableLines(t: TableRows, width: number, maxLines: number): ToneL
   if (maxLines <= 0) return [];
   const more = (n: number): ToneLine => ({ text: line(`… ${plural(n, 'more row')} (${plural(t.total, 'row')} in all)`, width), tone: 'muted' });
   if (!t.columns.length) return [{ text: t.total ? plural(t.total, 'row') : 'no rows', tone: 'muted' }];
+  const natural = formatTable(t.columns, t.rows, 10_000);
+  const row = t.rows[0];
+  if (t.rows.length === 1 && t.total === 1 && row && t.columns.length <= maxLines && [...(natural[0] ?? '')].length > width) {
+    // One row too wide for the pane reads better as name: value, one column a line (psql's \x).
+    const nameWidth = Math.min(Math.max(...t.columns.map((c) => [...c].length)), Math.floor(width / 3));
+    const lines = t.columns.map((c, i) => ({ text: line(`${line(c, nameWidth).padEnd(nameWidth)}  ${row[i] ?? ''}`, width), tone: 'plain' as const }));
+    return lines.length > maxLines ? [...lines.slice(0, maxLines - 1), { text: `… ${plural(lines.length - maxLines + 1, 'more column')}`, tone: 'muted' as const }] : lines;
+  }
   const all = formatTable(t.columns, t.rows, width).map((l) => line(l, width));
   const head: ToneLine[] = all.slice(0, 2).map((text) => ({ text, tone: 'strong' }));
   const body: ToneLine[] = all.slice(2).map((text) => ({ text, tone: 'plain' }));

@@ -1,14 +1,15 @@
-import { useMemo, useReducer, useSyncExternalStore, type ReactNode } from 'react';
+import { useMemo, useRef, useSyncExternalStore, type ReactNode } from 'react';
 import { assertNever } from '../core/events.js';
 import type { Runbook } from '../core/model.js';
 import { RunActionsContext, RunViewContext, type RunActions, type RunView } from './contexts.js';
-import { useNow, useTerminalSize } from './hooks.js';
+import { useLatestState, useNow, useTerminalSize } from './hooks.js';
 import type { IncidentPhase } from './incidentClock.js';
-import type { Command } from './keymap.js';
+import { keyContextOf } from './keyContext.js';
+import type { Command, KeyContext } from './keymap.js';
 import { layout } from './layout.js';
 import { followIndex, stageOf } from './stage.js';
 import type { RunStore } from './store.js';
-import { initialUi, uiReduce } from './uiState.js';
+import { initialUi, uiReduce, type UiAction } from './uiState.js';
 
 /** What the screen may ask of the process: cancel the running step, or leave at once. */
 export interface RunControls {
@@ -27,13 +28,17 @@ export interface RunProviderProps {
 /** Reads the store and the terminal size, keeps the screen's own state, and provides both contexts. */
 export function RunProvider({ store, controls, runbook, incidentPhases, children }: RunProviderProps): ReactNode {
   const snap = useSyncExternalStore(store.subscribe, store.getSnapshot);
-  const [ui, dispatch] = useReducer(uiReduce, initialUi);
+  // Screen state lives where key handlers can read it fresh (see useLatestState): keys come in bursts.
+  const [ui, getUi, setUi] = useLatestState(() => initialUi);
   const size = useTerminalSize();
-  // One clock for the whole screen, so the spinner and the banner's clock change in the same frame.
-  const running = snap.run.currentStepId !== undefined && !snap.ended;
-  const now = useNow(running ? 500 : 1000, !snap.ended);
+  const sizeRef = useRef(size);
+  sizeRef.current = size;
+  // One clock for the whole screen, once a second, so the spinner and the clocks change in the same frame:
+  // a step that runs for an hour without output costs one redraw a second, not ten.
+  const now = useNow(1000, !snap.ended);
 
   const actions = useMemo<RunActions>(() => {
+    const dispatch = (a: UiAction): void => setUi((s) => uiReduce(s, a));
     // The gate is answered with abort (the run stops cleanly before the step); anything else is cancelled.
     const stop = (): void => {
       const asking = store.getSnapshot().asking;
@@ -71,8 +76,12 @@ export function RunProvider({ store, controls, runbook, incidentPhases, children
           assertNever(c);
       }
     };
-    return { answer: store.answer, dispatch, execute };
-  }, [store, controls]);
+    const keyContext = (): KeyContext => {
+      const snap = store.getSnapshot();
+      return keyContextOf(snap, getUi(), layout(sizeRef.current.columns, sizeRef.current.rows, snap.run.steps.length));
+    };
+    return { answer: store.answer, dispatch, execute, keyContext };
+  }, [store, controls, getUi, setUi]);
 
   const view = useMemo<RunView>(() => {
     const stage = stageOf(snap.run, snap.asking, snap.ended);

@@ -1,4 +1,4 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import type { Runbook } from '../core/model.js';
 import { Banner } from './Banner.js';
@@ -8,9 +8,12 @@ import { DetailsView } from './DetailsView.js';
 import { Footer } from './Footer.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { phaseOfSteps, type IncidentPhase } from './incidentClock.js';
-import { commandFor, hintsFor, QUESTION_SHORT, QUESTION_TEXT, type KeyContext } from './keymap.js';
+import { useKeys } from './hooks.js';
+import { keyContextOf } from './keyContext.js';
+import { commandFor, hintsFor, QUESTION_SHORT, QUESTION_TEXT } from './keymap.js';
 import { LogView } from './LogView.js';
 import { RunProvider, type RunControls } from './RunProvider.js';
+import { followIndex } from './stage.js';
 import { StepList } from './StepList.js';
 import { StepPane } from './StepPane.js';
 import type { RunStore } from './store.js';
@@ -42,35 +45,30 @@ export function RunScreen({ store, controls, theme, runbook, incidentPhases, tra
 /** Banner, body (list and pane, or an overlay), footer — sized by layout(). */
 function RunFrame({ transcript }: { transcript: boolean }): ReactNode {
   const v = useRunView();
-  const { execute } = useRunActions();
+  const { execute, keyContext } = useRunActions();
   const l = v.layout;
-  const asking = v.asking;
-  // While the operator types a database name or notes, letters are text, not commands.
-  const textEntry = asking?.kind === 'type-to-confirm' || (asking?.kind === 'checklist' && v.ui.textEntry);
+  useKeys((input, key) => execute(commandFor(keyContext(), input, key)));
+  // The footer's hints come from the same function as the keys' context, for what this frame shows.
   const log = v.ui.overlay === 'log' ? logLines(v.run, l.width) : [];
-  const ctx: KeyContext = {
-    stage: v.stage,
-    ...(asking ? { prompt: asking.kind } : {}),
-    stepRunning: v.run.currentStepId !== undefined,
-    ui: { ...v.ui, textEntry },
-    focus: v.focus,
-    stepCount: v.run.steps.length,
-    logMax: Math.max(0, log.length - (l.bodyHeight - 1)),
-    page: Math.max(1, l.bodyHeight - 2),
-  };
-  useInput((input, key) => execute(commandFor(ctx, input, key)));
+  const ctx = keyContextOf(v, v.ui, l, log.length);
+  // Always rendered, whatever the frame shows: a <Static> that unmounts writes its items again when it returns.
+  const history = transcript ? <Transcript items={v.transcript} width={l.width} /> : null;
 
   if (l.mode === 'too-small') {
     return (
-      <Box width={l.width} height={Math.min(l.height, 3)} flexDirection="column">
-        <Tone tone="warn">{`Terminal too small (${l.columns}×${l.rows}).`}</Tone>
-        <Text wrap="truncate-end">Make it at least 40×12; the run goes on meanwhile (Ctrl+C aborts).</Text>
-      </Box>
+      <>
+        {history}
+        <Box width={l.width} height={Math.min(l.height, 3)} flexDirection="column">
+          <Tone tone="warn">{`Terminal too small (${l.columns}×${l.rows}).`}</Tone>
+          <Text wrap="truncate-end">Make it at least 40×12; the run goes on meanwhile (Ctrl+C aborts).</Text>
+        </Box>
+      </>
     );
   }
 
   const phases = v.incidentPhases;
-  const phaseIndex = phases?.length ? phaseOfSteps(phases, v.run.steps, v.focus) : undefined;
+  // The phase follows the run, not the cursor: browsing the list must not move the incident clock.
+  const phaseIndex = phases?.length ? phaseOfSteps(phases, v.run.steps, followIndex(v.run, v.asking)) : undefined;
   const question = v.ui.question ? { long: QUESTION_TEXT[v.ui.question], short: QUESTION_SHORT[v.ui.question] } : undefined;
   const focused = v.run.steps[v.focus];
 
@@ -100,7 +98,7 @@ function RunFrame({ transcript }: { transcript: boolean }): ReactNode {
 
   return (
     <>
-      {transcript ? <Transcript items={v.transcript} width={l.width} /> : null}
+      {history}
       <Box flexDirection="column" width={l.width} height={l.height} overflow="hidden">
         <Banner
           target={v.run.target}

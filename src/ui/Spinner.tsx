@@ -6,13 +6,13 @@ const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '
 const ASCII_FRAMES = ['-', '\\', '|', '/'];
 
 /**
- * A spinner and the time since `since`, moved by the screen's clock (twice a second): enough to show the
+ * A spinner and the time since `since`, moved by the screen's clock (once a second): enough to show the
  * step is alive, few enough frames to be cheap over SSH.
  */
 export function Spinner({ since, now }: { since: number | undefined; now: number }): ReactNode {
   const { ascii } = useTheme();
   const frames = ascii ? ASCII_FRAMES : FRAMES;
-  const frame = frames[Math.floor(now / 500) % frames.length];
+  const frame = frames[Math.floor(now / 1000) % frames.length];
   return (
     <Tone tone="info">
       {frame} {since === undefined ? '' : clock(now - since)}

@@ -103,8 +103,8 @@ export function outcomeLines(run: RunState, width: number): ToneLine[] {
   const out: ToneLine[] = [tl(`${w.text}${took}${run.exitCode !== undefined ? ` · exit ${run.exitCode}` : ''}`, w.tone, true)];
   for (const l of wrap(reason, width, 2)) out.push(tl(l));
   if (counts) out.push(tl(counts, 'muted'));
-  if (run.status !== 'done') out.push(tl('Start the same runbook again to resume; finished steps are not repeated.', 'warn'));
-  if (run.runId) out.push(tl(`Report: parlant-runbook report ${run.runId}`, 'muted'));
+  if (run.status !== 'done') for (const l of wrap('Start the same runbook again to resume it; finished steps are not repeated.', width, 2)) out.push(tl(l, 'warn'));
+  if (run.runId) for (const l of wrap(`Report: parlant-runbook report ${run.runId}`, width, 2)) out.push(tl(l, 'muted'));
   return out;
 }
 

@@ -3,7 +3,7 @@ import type { DecisionAnswer, DecisionRequest } from '../core/events.js';
 import type { Runbook } from '../core/model.js';
 import type { RunState } from '../core/state.js';
 import type { IncidentPhase } from './incidentClock.js';
-import type { Command } from './keymap.js';
+import type { Command, KeyContext } from './keymap.js';
 import type { Layout } from './layout.js';
 import type { Stage } from './stage.js';
 import type { TranscriptItem } from './store.js';
@@ -21,7 +21,7 @@ export interface RunView {
   focus: number;
   layout: Layout;
   incidentPhases: readonly IncidentPhase[] | undefined;
-  /** The screen's clock: ticks twice a second while a step runs, once a second otherwise, not at all at the end. */
+  /** The screen's clock: ticks once a second until the run ends. */
   now: number;
   /** The runbook as loaded: the pane shows a step's SQL or command from it before the step runs. */
   runbook: Runbook | undefined;
@@ -32,6 +32,8 @@ export interface RunActions {
   answer(requestId: string, answer: DecisionAnswer): void;
   dispatch(action: UiAction): void;
   execute(command: Command): void;
+  /** What the keys act on right now. */
+  keyContext(): KeyContext;
 }
 
 export const RunViewContext = createContext<RunView | undefined>(undefined);

@@ -1,3 +1,4 @@
+import { PHASE_TITLE } from '../core/model.js';
 import type { Phase, Risk } from '../core/model.js';
 
 /**
@@ -31,13 +32,7 @@ export type HomeRow = { kind: 'header'; text: string } | { kind: 'item'; item: H
 
 export const HOME_ORDER: readonly Phase[] = ['incident', 'before', 'during', 'after', 'training'];
 
-export const PHASE_HEADING: Record<Phase, string> = {
-  incident: 'When things go wrong',
-  before: 'Before the migration',
-  during: 'During the migration',
-  after: 'After the migration',
-  training: 'Training',
-};
+export const PHASE_HEADING: Record<Phase, string> = PHASE_TITLE;
 
 export interface HomeModel {
   rows: HomeRow[];

@@ -96,3 +96,8 @@ export const ENV_TONE: Record<Env, Tone> = { production: 'danger', staging: 'war
 
 /** Production is spelled out in capitals so it reads the same without colour. */
 export const ENV_WORD: Record<Env, string> = { production: 'PRODUCTION', staging: 'staging', dev: 'dev' };
+
+/** The environment as the banner and the destructive prompt show it: "⚠ PRODUCTION", "staging", "dev". */
+export function envLabel(env: Env): string {
+  return env === 'production' ? `⚠ ${ENV_WORD.production}` : ENV_WORD[env];
+}

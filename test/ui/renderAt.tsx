@@ -23,7 +23,11 @@ export function renderAt(tree: ReactElement, size: { columns: number; rows?: num
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         const f = frame();
-        if (ok(f)) return f;
+        if (ok(f)) {
+          // The frame is drawn before React runs effects (key handlers subscribe there); let them run.
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          return f;
+        }
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       throw new Error(`timed out waiting for ${what}; the frame was:\n${frame()}`);

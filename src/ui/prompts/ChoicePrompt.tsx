@@ -1,7 +1,8 @@
-import { Box, useInput } from 'ink';
-import { useState, type ReactNode } from 'react';
+import { Box } from 'ink';
+import type { ReactNode } from 'react';
 import type { DecisionRequest } from '../../core/events.js';
 import { useRunActions } from '../contexts.js';
+import { useKeys, useLatestState } from '../hooks.js';
 import { listWindow } from '../layout.js';
 import { Lines, tl } from '../Lines.js';
 import { wrap } from '../text.js';
@@ -12,16 +13,16 @@ type Req = Extract<DecisionRequest, { kind: 'choose' }>;
 export function ChoicePrompt({ request, width, height, active }: { request: Req; width: number; height: number; active: boolean }): ReactNode {
   const { answer } = useRunActions();
   const initial = Math.max(0, request.options.findIndex((o) => o.value === request.default));
-  const [index, setIndex] = useState(initial);
+  const [index, get, set] = useLatestState(() => initial);
   const pick = (i: number): void => {
     const o = request.options[i];
     if (o) answer(request.id, { kind: 'choice', value: o.value });
   };
-  useInput(
+  useKeys(
     (input, key) => {
-      if (key.upArrow || input === 'k') setIndex((i) => Math.max(0, i - 1));
-      else if (key.downArrow || input === 'j') setIndex((i) => Math.min(request.options.length - 1, i + 1));
-      else if (key.return) pick(index);
+      if (key.upArrow || input === 'k') set((i) => Math.max(0, i - 1));
+      else if (key.downArrow || input === 'j') set((i) => Math.min(request.options.length - 1, i + 1));
+      else if (key.return) pick(get());
       else if (/^[1-9]$/.test(input) && Number(input) <= request.options.length) pick(Number(input) - 1);
     },
     { isActive: active },

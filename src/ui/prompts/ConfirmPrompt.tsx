@@ -1,7 +1,8 @@
-import { Box, useInput } from 'ink';
+import { Box } from 'ink';
 import type { ReactNode } from 'react';
 import type { DecisionRequest } from '../../core/events.js';
 import { useRunActions } from '../contexts.js';
+import { useKeys } from '../hooks.js';
 import { Lines, tl } from '../Lines.js';
 import { wrap } from '../text.js';
 
@@ -10,7 +11,7 @@ type Req = Extract<DecisionRequest, { kind: 'confirm' }>;
 /** A go / no-go question: y or n, nothing else (enter alone decides nothing). */
 export function ConfirmPrompt({ request, width, height, active }: { request: Req; width: number; height: number; active: boolean }): ReactNode {
   const { answer } = useRunActions();
-  useInput(
+  useKeys(
     (input) => {
       if (input === 'y' || input === 'Y') answer(request.id, { kind: 'confirm', yes: true });
       if (input === 'n' || input === 'N') answer(request.id, { kind: 'confirm', yes: false });

@@ -1,7 +1,8 @@
-import { Box, useInput } from 'ink';
-import { useState, type ReactNode } from 'react';
+import { Box } from 'ink';
+import type { ReactNode } from 'react';
 import type { DecisionRequest, FailureAction } from '../../core/events.js';
 import { useRunActions } from '../contexts.js';
+import { useKeys, useLatestState } from '../hooks.js';
 import { Lines, tl } from '../Lines.js';
 import { wrap } from '../text.js';
 
@@ -25,17 +26,17 @@ function label(a: FailureAction, gotoStep: string | undefined): string {
 /** A step failed: r retry, s skip, g the runbook's goto, a stop — or ↑↓ and enter. */
 export function OnFailurePrompt({ request, width, height, active }: { request: Req; width: number; height: number; active: boolean }): ReactNode {
   const { answer } = useRunActions();
-  const [index, setIndex] = useState(0);
+  const [index, get, set] = useLatestState(() => 0);
   const choose = (a: FailureAction | undefined): void => {
     if (a) answer(request.id, { kind: 'failure', action: a });
   };
-  useInput(
+  useKeys(
     (input, key) => {
       const byKey = request.options.find((o) => KEY[o] === input);
       if (byKey) choose(byKey);
-      else if (key.upArrow) setIndex((i) => Math.max(0, i - 1));
-      else if (key.downArrow) setIndex((i) => Math.min(request.options.length - 1, i + 1));
-      else if (key.return) choose(request.options[index]);
+      else if (key.upArrow) set((i) => Math.max(0, i - 1));
+      else if (key.downArrow) set((i) => Math.min(request.options.length - 1, i + 1));
+      else if (key.return) choose(request.options[get()]);
     },
     { isActive: active },
   );

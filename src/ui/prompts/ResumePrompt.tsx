@@ -1,7 +1,8 @@
-import { Box, useInput } from 'ink';
-import { useState, type ReactNode } from 'react';
+import { Box } from 'ink';
+import type { ReactNode } from 'react';
 import type { DecisionRequest } from '../../core/events.js';
 import { useRunActions } from '../contexts.js';
+import { useKeys, useLatestState } from '../hooks.js';
 import { Lines, tl } from '../Lines.js';
 import { wrap } from '../text.js';
 
@@ -16,14 +17,14 @@ const OPTIONS = [
 /** A step that was in flight when the last run stopped may have taken effect: the operator checks and says. */
 export function ResumePrompt({ request, width, height, active }: { request: Req; width: number; height: number; active: boolean }): ReactNode {
   const { answer } = useRunActions();
-  const [index, setIndex] = useState(0);
-  useInput(
+  const [index, get, set] = useLatestState(() => 0);
+  useKeys(
     (input, key) => {
       const byKey = OPTIONS.find((o) => o.key === input);
       if (byKey) answer(request.id, { kind: 'resume', action: byKey.action });
-      else if (key.upArrow) setIndex((i) => Math.max(0, i - 1));
-      else if (key.downArrow) setIndex((i) => Math.min(OPTIONS.length - 1, i + 1));
-      else if (key.return) answer(request.id, { kind: 'resume', action: (OPTIONS[index] ?? OPTIONS[0]).action });
+      else if (key.upArrow) set((i) => Math.max(0, i - 1));
+      else if (key.downArrow) set((i) => Math.min(OPTIONS.length - 1, i + 1));
+      else if (key.return) answer(request.id, { kind: 'resume', action: (OPTIONS[get()] ?? OPTIONS[0]).action });
     },
     { isActive: active },
   );

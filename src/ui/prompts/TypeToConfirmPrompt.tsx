@@ -3,8 +3,8 @@ import { useState, type ReactNode } from 'react';
 import type { DecisionRequest, Env } from '../../core/events.js';
 import { useRunActions } from '../contexts.js';
 import { Lines, tl, type ToneLine } from '../Lines.js';
-import { wrap } from '../text.js';
-import { ENV_TONE, ENV_WORD, Tone } from '../theme.js';
+import { len, wrap } from '../text.js';
+import { ENV_TONE, envLabel, Tone } from '../theme.js';
 import { TextInput } from './TextInput.js';
 
 type Req = Extract<DecisionRequest, { kind: 'type-to-confirm' }>;
@@ -24,7 +24,6 @@ export interface TypeToConfirmProps {
  */
 export function TypeToConfirmPrompt({ request, env, width, height, active }: TypeToConfirmProps): ReactNode {
   const { answer } = useRunActions();
-  const [value, setValue] = useState('');
   const [error, setError] = useState<string | undefined>(undefined);
 
   const submit = (v: string): void => {
@@ -32,30 +31,45 @@ export function TypeToConfirmPrompt({ request, env, width, height, active }: Typ
       answer(request.id, { kind: 'typed', text: v });
       return;
     }
-    setError(v ? `✖ "${v}" is not "${request.expected}". Type the database name exactly, or esc to refuse.` : `✖ Type "${request.expected}" to go ahead, or esc to refuse.`);
+    setError(v ? `✖ "${v}" is not "${request.expected}". Type it exactly, or esc to refuse.` : `✖ Type "${request.expected}" to go ahead, or esc to refuse.`);
   };
 
-  // Rows: heading, prompt, consequences, target, instruction, input, error/hint. Consequences give way first.
-  const fixed = 5 + (error ? 1 : 0);
+  // Rows: heading, prompt, consequences, target, instruction, input, error, keys. Consequences give way first.
+  const errorLines = error ? wrap(error, width - 2, 2) : [];
   const promptLines = wrap(request.prompt, width - 2, 2);
-  const room = Math.max(0, height - fixed - promptLines.length);
-  const cons = request.consequences.length > room ? [...request.consequences.slice(0, Math.max(0, room - 1)), `… ${request.consequences.length - room + 1} more`] : request.consequences;
+  const room = Math.max(0, height - 6 - errorLines.length - promptLines.length);
+  const consLines: string[] = [];
+  request.consequences.forEach((c, i) => {
+    const left = request.consequences.length - i;
+    const wrapped = wrap(c, width - 4, left === 1 ? Math.max(1, room - consLines.length) : 2);
+    wrapped.forEach((l, k) => consLines.push(`${k === 0 ? '•' : ' '} ${l}`));
+  });
+  const cons = consLines.length > room ? [...consLines.slice(0, Math.max(0, room - 1)), `… ${consLines.length - room + 1} more lines (d: details)`].slice(0, room) : consLines;
   const top: ToneLine[] = [
-    tl('⚠ DESTRUCTIVE STEP — this cannot be undone by the runbook', 'danger', true),
+    tl('⚠ DESTRUCTIVE — the runbook cannot undo this', 'danger', true),
     ...promptLines.map((l) => tl(`  ${l}`, 'strong')),
-    ...(room > 0 && cons.length ? cons.slice(0, room).map((c) => tl(`  • ${c}`, 'bad')) : []),
+    ...cons.map((c) => tl(`  ${c}`, 'bad')),
   ];
-  const envWord = env ? ENV_WORD[env] : 'unknown environment';
+  const envWord = env ? envLabel(env) : 'unknown environment';
+  const oneLine = len(`  on ${envWord} ${request.target}`) <= width;
   return (
     <Box flexDirection="column" width={width}>
       <Lines lines={top} width={width} />
+      {/* The target in full: on a narrow pane it takes a second row rather than lose its end. */}
       <Text wrap="truncate-end">
         {'  on '}
         <Tone tone={env ? ENV_TONE[env] : 'warn'} bold>
           {envWord}
-        </Tone>{' '}
-        <Tone tone="strong">{request.target}</Tone>
+        </Tone>
+        {oneLine ? ' ' : ''}
+        {oneLine ? <Tone tone="strong">{request.target}</Tone> : null}
       </Text>
+      {oneLine ? null : (
+        <Text wrap="truncate-end">
+          {'     '}
+          <Tone tone="strong">{request.target}</Tone>
+        </Text>
+      )}
       <Text wrap="truncate-end">
         {'  Type the database name '}
         <Tone tone="strong" bold>
@@ -65,19 +79,15 @@ export function TypeToConfirmPrompt({ request, env, width, height, active }: Typ
       </Text>
       <Box paddingLeft={2}>
         <TextInput
-          value={value}
-          onChange={(v) => {
-            setValue(v);
-            setError(undefined);
-          }}
+          onChange={() => setError(undefined)}
           onSubmit={submit}
           onCancel={() => answer(request.id, { kind: 'typed', text: '' })}
           active={active}
           width={width - 2}
         />
       </Box>
-      {error ? <Tone tone="bad">{`  ${error}`}</Tone> : null}
-      <Tone tone="muted">{'  [enter] confirm   [esc] refuse (the run stops; nothing is done)'}</Tone>
+      <Lines lines={errorLines.map((l) => tl(`  ${l}`, 'bad'))} width={width} />
+      <Tone tone="muted">{'  [enter] confirm   [esc] refuse: nothing is done'}</Tone>
     </Box>
   );
 }
