@@ -13,7 +13,7 @@ import { handlers } from '../steps/index.js';
 import { flagDecider, promptDecider, type DecisionFlags } from './decide.js';
 import type { Frontend } from './frontend.js';
 import { describeTarget } from '../db/connection.js';
-import { openSession, operatorName, resolveFor, targetKey, UsageError, type Basics } from './session.js';
+import { inCi, openSession, operatorName, resolveFor, targetKey, UsageError, type Basics } from './session.js';
 import { toolVersion } from './version.js';
 
 export interface RunCommandOptions {
@@ -158,7 +158,7 @@ export async function runCommand(ref: string, b: Basics, o: RunCommandOptions): 
 /** Line mode: the plain reporter (or --json), answering from flags, or from prompts on a terminal. */
 function lineFrontend(b: Basics, flags: DecisionFlags, requestAbort: () => void, initial?: RunState): Frontend {
   const reporter = b.opts.json ? undefined : new PlainReporter(b.out, b.paint, process.stdout.columns || 100, process.stdout.isTTY ? process.stdout.columns : undefined, initial);
-  const prompts = !process.env.CI && Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY) && !b.opts.json;
+  const prompts = !inCi() && Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY) && !b.opts.json;
   return {
     emit: (e) => (b.opts.json ? b.out(jsonLine(e)) : reporter?.handle(e)),
     decide: prompts ? promptDecider(flags, requestAbort) : flagDecider(flags),

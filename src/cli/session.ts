@@ -51,6 +51,13 @@ export interface Basics {
   err: (s: string) => void;
 }
 
+/** CI is set (as Ink's is-in-ci reads it: CI=false or CI=0 mean no). */
+export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  const ci = env.CI;
+  if (ci === '0' || ci === 'false') return false;
+  return ci !== undefined || env.CONTINUOUS_INTEGRATION !== undefined;
+}
+
 export function parseVars(list: readonly string[] | undefined): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const item of list ?? []) {
@@ -66,7 +73,7 @@ export async function basics(opts: GlobalOptions): Promise<Basics> {
   const root = packageRoot();
   const config = await loadConfig({ explicit: opts.config, cwd: process.cwd(), stateDir });
   const isTTY = Boolean(process.stdout.isTTY);
-  const interactive = !process.env.CI && Boolean(process.stdin.isTTY) && isTTY && !opts.plain && !opts.json;
+  const interactive = !inCi() && Boolean(process.stdin.isTTY) && isTTY && !opts.plain && !opts.json;
   const colour = colourEnabled({ noColor: opts.color === false, isTTY });
   return {
     opts,
