@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { OutputLine, RunEvent } from '../../src/core/events.js';
 import type { Runbook } from '../../src/core/model.js';
+import { FakeStdin } from '../ui/fakeTerminal.js';
 
 const LINES = 100_000;
 const BATCH = 500;
@@ -32,18 +33,6 @@ class CountingTerminal extends EventEmitter {
     this.writes++;
     return true;
   };
-}
-
-/** Keys never come; Ink still wants a terminal it can put in raw mode. */
-class SilentKeyboard extends EventEmitter {
-  readonly isTTY = true;
-  read = (): null => null;
-  setEncoding(): void {}
-  setRawMode(): void {}
-  resume(): void {}
-  pause(): void {}
-  ref(): void {}
-  unref(): void {}
 }
 
 function line(i: number): string {
@@ -92,7 +81,8 @@ steps:
   writeFileSync(file, Array.from({ length: LINES }, (_, i) => `${line(i + 1)}\n`).join(''));
 
   const terminal = new CountingTerminal();
-  const keyboard = new SilentKeyboard();
+  // Keys never come; Ink still wants a terminal it can put in raw mode.
+  const keyboard = new FakeStdin();
   const io = {
     stdout: terminal as unknown as NodeJS.WriteStream,
     stdin: keyboard as unknown as NodeJS.ReadStream,
