@@ -3,7 +3,7 @@ import path from 'node:path';
 import { EXIT } from '../core/events.js';
 import { listRuns, readRun } from '../core/journal.js';
 import { loadAllRunbooks, loadRunbook } from '../core/loader.js';
-import { PHASE_TITLE, PHASES, type Phase, type Runbook, type Step } from '../core/model.js';
+import { HOME_PHASE_ORDER, PHASE_TITLE, PHASES, type Runbook, type Step } from '../core/model.js';
 import { renderJson, renderMarkdown } from '../core/report.js';
 import { envLabel } from '../plain/reporter.js';
 import { formatTable } from '../plain/table.js';
@@ -142,8 +142,7 @@ export async function homeCommand(b: Basics, run: (ref: string) => Promise<numbe
     if (picked !== undefined) return run(picked);
   }
   banner();
-  const order: Phase[] = ['incident', 'before', 'during', 'after', 'training'];
-  const options = order.flatMap((phase) =>
+  const options = HOME_PHASE_ORDER.flatMap((phase) =>
     runbooks
       .filter((r) => r.phase === phase)
       .map((r: Runbook) => ({ value: r.id, label: `${r.title}`, hint: `${PHASE_TITLE[phase]} · risk ${r.risk} · ${r.summary}`.slice(0, 90) })),

@@ -114,13 +114,6 @@ export class JournalWriter {
   }
 }
 
-/** Append one line to an existing journal without keeping it open (used from signal handlers). */
-export function appendOnce(file: string, event: RunEvent): void {
-  const { writer } = JournalWriter.reopen(file);
-  writer.append(event);
-  writer.close();
-}
-
 export function newRunId(runbookId: string, at: Date = new Date()): string {
   const ts = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
   return `${ts}-${runbookId}-${randomBytes(2).toString('hex')}`;

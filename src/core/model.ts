@@ -227,6 +227,9 @@ export const stepSchema = z.discriminatedUnion('kind', [
 export const PHASES = ['before', 'during', 'after', 'incident', 'training'] as const;
 export const RISKS = ['low', 'medium', 'high', 'critical'] as const;
 
+/** The home screen's order: what goes wrong first, so the emergency runbook is the first thing on screen. */
+export const HOME_PHASE_ORDER: readonly (typeof PHASES)[number][] = ['incident', 'before', 'during', 'after', 'training'];
+
 /** How each phase is headed on the home screen and in `list`. */
 export const PHASE_TITLE: Record<(typeof PHASES)[number], string> = {
   before: 'Before the migration',

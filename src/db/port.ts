@@ -115,7 +115,18 @@ function isPgError(e: unknown): e is PgErrorLike {
 
 /** Turn a server error into a DbError naming SQLSTATE, line and column within the statement text. */
 export function toDbError(e: unknown, sql: string): Error {
-  if (!isPgError(e)) return e instanceof Error ? e : new Error(String(e));
+  if (!isPgError(e)) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/Connection terminated|connection error|ECONNRESET|EPIPE|not queryable/i.test(msg)) {
+      return new DbError(
+        `The connection to the database was lost (${msg}): the server stopped or restarted, or the network dropped. ` +
+          'A statement in a transaction was rolled back; anything else may or may not have taken effect. ' +
+          'Check the server, then run the same command with --resume latest.',
+        '08006',
+      );
+    }
+    return e instanceof Error ? e : new Error(msg);
+  }
   let line: number | undefined;
   let column: number | undefined;
   const pos = e.position ? Number(e.position) : NaN;

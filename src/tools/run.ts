@@ -52,7 +52,8 @@ const TAIL = 40;
 
 export class ToolNotFoundError extends Error {
   constructor(public readonly tool: string) {
-    super(`${tool} was not found. Install the PostgreSQL client tools (Debian: apt-get install postgresql-client) or put them on PATH.`);
+    // Callers that run PostgreSQL tools say which package to install (pgbin); this says only what is missing.
+    super(`${tool} was not found: no such file, and not on PATH (${process.env.PATH ?? 'PATH is empty'}).`);
     this.name = 'ToolNotFoundError';
   }
 }

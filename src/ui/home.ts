@@ -1,4 +1,4 @@
-import { PHASE_TITLE } from '../core/model.js';
+import { HOME_PHASE_ORDER, PHASE_TITLE } from '../core/model.js';
 import type { Phase, Risk } from '../core/model.js';
 
 /**
@@ -30,9 +30,6 @@ export type HomeItem =
 
 export type HomeRow = { kind: 'header'; text: string } | { kind: 'item'; item: HomeItem; index: number };
 
-export const HOME_ORDER: readonly Phase[] = ['incident', 'before', 'during', 'after', 'training'];
-
-export const PHASE_HEADING: Record<Phase, string> = PHASE_TITLE;
 
 export interface HomeModel {
   rows: HomeRow[];
@@ -60,10 +57,10 @@ export function homeModel(runbooks: readonly HomeRunbook[], unfinished: Unfinish
       detail: `${unfinished.status}, ${unfinished.done}/${unfinished.total} steps done · ${unfinished.runId}`,
     });
   }
-  for (const phase of HOME_ORDER) {
+  for (const phase of HOME_PHASE_ORDER) {
     const group = runbooks.filter((r) => r.phase === phase);
     if (!group.length) continue;
-    rows.push({ kind: 'header', text: PHASE_HEADING[phase] });
+    rows.push({ kind: 'header', text: PHASE_TITLE[phase] });
     for (const r of group) add({ kind: 'runbook', value: r.id, runbook: r });
   }
   const incident = items.filter((i): i is Extract<HomeItem, { kind: 'runbook' }> => i.kind === 'runbook' && i.runbook.phase === 'incident');
