@@ -1,8 +1,8 @@
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, FIXTURES, tempStateDir } from '../helpers/cli.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+import { watchSleep } from '../helpers/pgwatch.js';
 import { shellQuote, Tmux } from '../helpers/tmux.js';
 
 let cluster: TestCluster;
@@ -15,25 +15,6 @@ afterAll(async () => {
   for (const t of terms) await t.kill();
   await cluster?.stop();
 });
-
-/** Watches the server for the fixture's `SELECT pg_sleep(60)`: how many sessions run it right now. */
-async function watchSleep(): Promise<{ until(n: number): Promise<number>; end(): Promise<void> }> {
-  const su = new pg.Client({ connectionString: cluster.superuserUrl });
-  await su.connect();
-  const count = async (): Promise<number> =>
-    Number((await su.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%' AND state = 'active'")).rows[0].n);
-  return {
-    async until(n) {
-      for (let i = 0; i < 100; i++) {
-        const c = await count();
-        if (c === n) return c;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return count();
-    },
-    end: () => su.end(),
-  };
-}
 
 describe('line mode in a real terminal (tmux, 80×24)', () => {
   it('runs the tour with --plain: every line fits 80 columns and the run ends DONE with exit 0', async () => {
@@ -56,7 +37,7 @@ describe('line mode in a real terminal (tmux, 80×24)', () => {
     await t.start(`node ${BIN} run ${shellQuote(slow)} --plain --state-dir ${shellQuote(state)}`, { DATABASE_URL: cluster.url, NO_COLOR: '1' });
     await t.waitFor('Sleep on the server');
     // Wait until the server really runs the query, then interrupt.
-    const watch = await watchSleep();
+    const watch = await watchSleep(cluster.superuserUrl);
     expect(await watch.until(1)).toBe(1);
     await t.keys('C-c');
     const screen = await t.waitFor(/\[exit \d+\]/, 20_000, true);
@@ -78,7 +59,7 @@ describe('line mode in a real terminal (tmux, 80×24)', () => {
     const state = tempStateDir();
     const slow = path.join(FIXTURES, 'slow.yaml');
     await t.start(`node ${BIN} run ${shellQuote(slow)} --plain --state-dir ${shellQuote(state)}`, { DATABASE_URL: cluster.url, NO_COLOR: '1' });
-    const watch = await watchSleep();
+    const watch = await watchSleep(cluster.superuserUrl);
     expect(await watch.until(1)).toBe(1);
     await t.kill(); // the SSH link drops: tmux sends SIGHUP to the process
     expect(await watch.until(0)).toBe(0);

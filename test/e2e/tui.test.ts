@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/core/paths.js';
 import { BIN, FIXTURES, tempStateDir } from '../helpers/cli.js';
+import { watchSleep } from '../helpers/pgwatch.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { shellQuote, Tmux } from '../helpers/tmux.js';
 
@@ -111,15 +112,14 @@ describe('the TUI in a real terminal (tmux)', () => {
   it('cancels a long query on Ctrl+C after asking, then resumes the run', async () => {
     const state = tempStateDir();
     const slow = path.join(FIXTURES, 'slow.yaml');
-    const sleeping = (): Promise<number> => count("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%' AND state = 'active'");
+    const watch = await watchSleep(cluster.superuserUrl);
+    const sleeping = watch.count;
 
     const t = await launch(`run ${shellQuote(slow)}`, state);
     await t.waitFor('First: 1 Before the sleep', 30_000);
     await step(t, 'Enter', 'Next: 2 Sleep on the server');
     await step(t, 'Enter', '▶ 2 Sleep on the server');
-    const deadline = Date.now() + 10_000;
-    while ((await sleeping()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(await sleeping()).toBe(1);
+    expect(await watch.until(1)).toBe(1);
 
     await step(t, 'C-c', 'Abort the running step?');
     // Asked, not yet done: the query still runs.
@@ -127,7 +127,8 @@ describe('the TUI in a real terminal (tmux)', () => {
     let screen = await step(t, 'y', '■ ABORTED');
     expect(screen).toContain('■ 2 Sleep on the server');
     expect(screen).toContain('Start the same runbook again to resume it');
-    expect(await sleeping()).toBe(0);
+    expect(await watch.until(0)).toBe(0);
+    await watch.end();
     await step(t, 'Enter', '[exit 130]');
 
     // Relaunch: the run offers to resume, skips the finished step, and starts at the aborted one.

@@ -1,9 +1,9 @@
 import { execa } from 'execa';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cli, FIXTURES, tempStateDir } from '../helpers/cli.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+import { watchSleep } from '../helpers/pgwatch.js';
 
 /** The server dies while a step runs: the run fails cleanly, says what happened, and stays resumable. */
 let cluster: TestCluster;
@@ -22,15 +22,9 @@ describe('a database server that goes away mid-step', () => {
       reject: false,
       stdin: 'ignore',
     });
-    const su = new pg.Client({ connectionString: cluster.superuserUrl });
-    await su.connect();
-    let active = 0;
-    for (let i = 0; i < 100 && active === 0; i++) {
-      active = Number((await su.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%' AND state = 'active'")).rows[0].n);
-      if (!active) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(active).toBe(1);
-    await su.end().catch(() => undefined);
+    const watch = await watchSleep(cluster.superuserUrl);
+    expect(await watch.until(1)).toBe(1);
+    await watch.end();
     await cluster.stopServer('immediate');
 
     const r = await run;
