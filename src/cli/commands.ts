@@ -4,6 +4,7 @@ import { EXIT } from '../core/events.js';
 import { listRuns, readRun } from '../core/journal.js';
 import { loadAllRunbooks, loadRunbook } from '../core/loader.js';
 import { HOME_PHASE_ORDER, PHASE_TITLE, PHASES, type Runbook, type Step } from '../core/model.js';
+import { gateText, migrateText } from '../core/describe.js';
 import { renderJson, renderMarkdown } from '../core/report.js';
 import { envLabel } from '../plain/reporter.js';
 import { formatTable } from '../plain/table.js';
@@ -76,6 +77,10 @@ export function describeStep(s: Step): string {
       return `runs the configured command ${s.with.command}`;
     case 'http':
       return `${s.with.method ?? (s.with.body ? 'POST' : 'GET')} ${s.with.url_from ? `the configured ${s.with.url_from} URL` : s.with.url}`;
+    case 'migrate':
+      return migrateText(s.with);
+    case 'gate':
+      return gateText(s.with);
   }
 }
 

@@ -1,6 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigNotFoundError } from '../core/config.js';
 import { EXIT } from '../core/events.js';
+import { MigrationFileError } from '../core/migrations.js';
+import { DbError } from '../core/ports.js';
 import { FileProblemsError, RunbookNotFoundError } from '../core/loader.js';
 import { RunLockedError } from '../core/runlock.js';
 import { ConnectionError } from '../db/connect.js';
@@ -9,6 +11,7 @@ import { SandboxError } from '../sandbox/cluster.js';
 import { homeCommand, listCommand, reportCommand, showCommand } from './commands.js';
 import { runCommand } from './run.js';
 import { ensureSandbox, sandboxCommand } from './sandbox.js';
+import { statusCommand } from './status.js';
 import { basics, UsageError, type GlobalOptions } from './session.js';
 import { toolVersion } from './version.js';
 
@@ -79,6 +82,12 @@ Examples:
     .option('--resume <run-id|latest>', 'continue an unfinished run; finished steps are not repeated')
     .action(act(async (ref: string, o: { resume?: string }, cmd: Command) => runCommand(ref, await basics(g(cmd)), o)));
 
+  program
+    .command('status')
+    .description('the Parlant migrations: applied / pending / failed / drift, when, by whom; other tools found')
+    .option('--dir <path>', 'the migrations directory (default: the packaged sql/migrations)')
+    .action(act(async (o: { dir?: string }, cmd: Command) => statusCommand(await basics(g(cmd)), o)));
+
   const sandbox = program.command('sandbox').description('a throwaway PostgreSQL database that looks like Sim');
   sandbox
     .command('start')
@@ -143,6 +152,8 @@ export function explain(e: unknown): { code: number; message: string } {
   if (e instanceof ConnectionConfigError || e instanceof ConnectionError) return { code: EXIT.usage, message: e.message };
   if (e instanceof SandboxError) return { code: EXIT.usage, message: e.message };
   if (e instanceof RunLockedError) return { code: EXIT.refused, message: e.message };
+  if (e instanceof MigrationFileError) return { code: EXIT.refused, message: e.message };
+  if (e instanceof DbError) return { code: EXIT.stepFailed, message: e.message };
   const err = e instanceof Error ? e : new Error(String(e));
   return {
     code: EXIT.stepFailed,

@@ -8,9 +8,11 @@ import { packageRoot, resolveStateDir } from '../core/paths.js';
 import type { Ports, StepConfig } from '../core/ports.js';
 import { connect, ConnectionError } from '../db/connect.js';
 import { childProcessEnv, describeTarget, isUnixSocket, resolveTarget, type ResolvedTarget } from '../db/connection.js';
+import { PgMigrator } from '../db/migrate/runner.js';
 import { PgDbPort } from '../db/port.js';
 import { colourEnabled, makePaint, type Paint } from '../plain/paint.js';
 import { clockPort, fsPort, httpPort, procPort } from '../tools/ports.js';
+import { backupDir, evidencePort } from './evidence.js';
 import { toolVersion } from './version.js';
 
 /** Global flags (README: "global flags"). */
@@ -161,7 +163,15 @@ export async function openSession(b: Basics, runId: string | undefined, resolved
     info,
     client,
     db,
-    ports: { db, proc: procPort(child.env, secrets), http: httpPort, clock: clockPort, fs: fsPort },
+    ports: {
+      db,
+      proc: procPort(child.env, secrets),
+      http: httpPort,
+      clock: clockPort,
+      fs: fsPort,
+      migrations: new PgMigrator({ target, appName, sqlRoot: path.join(packageRoot(), 'sql') }),
+      evidence: evidencePort(b.stateDir, backupDir(b.stateDir, b.config)),
+    },
     stepConfig: stepConfig(b.config.config),
     async close() {
       await client.end().catch(() => undefined);

@@ -5,6 +5,8 @@ export interface ConditionScope {
   env: Env;
   vars: Readonly<Record<string, string | number | boolean | null>>;
   statusOf(stepId: string): StepStatus | undefined;
+  /** Names of the commands the operator's config defines. */
+  commands?: readonly string[];
 }
 
 /** Evaluate a step's `when`. All given parts must hold. The reason is shown when the step is skipped. */
@@ -34,6 +36,11 @@ export function evaluateWhen(cond: Condition | undefined, scope: ConditionScope)
     if (!st || !(wanted as readonly string[]).includes(st)) {
       return { ok: false, reason: `step ${cond.step} is ${st ?? 'unknown'}, not ${wanted.join(' / ')}` };
     }
+  }
+  if (cond.command !== undefined) {
+    const has = (scope.commands ?? []).includes(cond.command);
+    const want = cond.configured ?? true;
+    if (has !== want) return { ok: false, reason: `${cond.command} is ${has ? '' : 'not '}configured` };
   }
   return { ok: true, reason: '' };
 }

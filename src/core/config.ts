@@ -112,5 +112,7 @@ export function stepConfig(c: ConfigFile): StepConfig {
     commands,
     ...(c.app?.health_url ? { healthUrl: c.app.health_url } : {}),
     ...(c.alerts?.webhook_url ? { webhookUrl: c.alerts.webhook_url } : {}),
+    ...(c.lock_timeout !== undefined ? { lockTimeoutMs: durationMs(c.lock_timeout, 2000) } : {}),
+    ...(c.max_backup_age !== undefined ? { maxBackupAgeMs: durationMs(c.max_backup_age, 86_400_000) } : {}),
   };
 }

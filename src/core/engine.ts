@@ -133,9 +133,10 @@ export async function runEngine(o: EngineOptions): Promise<RunState> {
     try {
       // A step that was in flight when the last run died is re-checked, never blindly re-run (DESIGN §5).
       // Read-only steps and single-transaction SQL are safe: the latter either committed (then it finished)
-      // or was rolled back by the server when the connection died.
+      // or was rolled back by the server when the connection died. A migrate step checks the database's own
+      // tracking state before it does anything, so re-running it is the re-check.
       const prior = state.steps.find((s) => s.id === step.id);
-      if (o.resume && (prior?.status === 'running' || prior?.status === 'aborted') && !READ_ONLY_KINDS.has(step.kind) && !(step.kind === 'sql' && step.with.transaction !== false)) {
+      if (o.resume && (prior?.status === 'running' || prior?.status === 'aborted') && !READ_ONLY_KINDS.has(step.kind) && !(step.kind === 'sql' && step.with.transaction !== false) && step.kind !== 'migrate') {
         const a = await ask(step.id, { kind: 'resume-in-flight', title: step.title }, o.signal);
         if (a.kind === 'resume' && a.action === 'abort') return finish('aborted', `Aborted at ${step.id}, which was in flight when the last run stopped.`);
         if (a.kind === 'resume' && a.action === 'skip') {
@@ -146,7 +147,7 @@ export async function runEngine(o: EngineOptions): Promise<RunState> {
         }
       }
 
-      const cond = evaluateWhen(step.when, { env: o.target.env, vars: state.vars, statusOf: (id) => state.steps.find((s) => s.id === id)?.status });
+      const cond = evaluateWhen(step.when, { env: o.target.env, vars: state.vars, statusOf: (id) => state.steps.find((s) => s.id === id)?.status, commands: Object.keys(o.config.commands) });
       if (!cond.ok) {
         fire({ type: 'step-started', at: now(), stepId: step.id, attempt: 1 });
         fire({ type: 'step-finished', at: now(), stepId: step.id, status: 'skipped', summary: `Skipped: ${cond.reason}`, durationMs: 0 });
@@ -276,6 +277,8 @@ export async function runEngine(o: EngineOptions): Promise<RunState> {
       ports: o.ports,
       config: o.config,
       target: o.target,
+      runId: o.runId,
+      operator: o.operator,
       vars: state.vars,
       dryRun: o.dryRun,
       signal: ctl.signal,

@@ -61,10 +61,13 @@ const condition = z
     in: z.array(z.union([z.string(), z.number(), z.boolean()])).optional(),
     step: id.optional(),
     status: z.array(z.enum(['passed', 'warned', 'failed', 'skipped'])).optional(),
+    /** Holds when the operator's config names this command (e.g. app.deploy_compatible); `configured: false` inverts. */
+    command: z.string().optional(),
+    configured: z.boolean().optional(),
   })
   .strict()
-  .refine((c) => c.env || c.not_env || c.var || c.step, {
-    message: 'a "when" needs one of env, not_env, var or step',
+  .refine((c) => c.env || c.not_env || c.var || c.step || c.command, {
+    message: 'a "when" needs one of env, not_env, var, step or command',
   });
 
 const onFailure = z.union([
@@ -212,6 +215,55 @@ const httpStep = z
   })
   .strict();
 
+const version = z.string().regex(/^\d{4,}$/, 'a migration version is its four-digit number, e.g. "0002"');
+
+/** Apply (up) or roll back (down) the Parlant migrations through the lock-safe engine (sql/migrations/README.md). */
+const migrateStep = z
+  .object({
+    ...common,
+    kind: z.literal('migrate'),
+    with: z
+      .object({
+        direction: z.enum(['up', 'down']),
+        /** up: through this version; down: every version above it ("0000" = all). */
+        to: version.optional(),
+        /** Exactly these versions (the phases of hot-migrate). */
+        only: z.array(version).min(1).optional(),
+        /** Migrations directory, relative to the runbook file; default the package's sql/migrations. */
+        dir: z.string().optional(),
+        lock_timeout: duration.optional(),
+        statement_timeout: duration.optional(),
+        /** statement_timeout of concurrent index builds (which run with lock_timeout 0). */
+        concurrent_timeout: duration.optional(),
+        retries: z.number().int().min(0).max(50).optional(),
+        /** How long to wait for another migrator's lock. */
+        lock_wait: duration.optional(),
+        batch_pause: duration.optional(),
+        max_batches: z.number().int().positive().optional(),
+      })
+      .strict()
+      .refine((w) => !(w.to && w.only), { message: 'give "to" or "only", not both' }),
+  })
+  .strict();
+
+/** A production gate: evidence that an earlier step of the procedure happened (DESIGN §6). */
+const gateStep = z
+  .object({
+    ...common,
+    kind: z.literal('gate'),
+    with: z
+      .object({
+        /** preflight: a finished preflight run against this database; backup: a verified backup of it. */
+        require: z.enum(['preflight', 'backup']),
+        /** How old the evidence may be (default: 24h for preflight, the config's max_backup_age or 24h for backups). */
+        max_age: duration.optional(),
+        /** Where a missing gate stops the run (default production); elsewhere it is a warning. */
+        enforce_in: z.array(z.enum(['dev', 'staging', 'production'])).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
 export const stepSchema = z.discriminatedUnion('kind', [
   noteStep,
   checklistStep,
@@ -222,6 +274,8 @@ export const stepSchema = z.discriminatedUnion('kind', [
   waitStep,
   shellStep,
   httpStep,
+  migrateStep,
+  gateStep,
 ]);
 
 export const PHASES = ['before', 'during', 'after', 'incident', 'training'] as const;
@@ -267,4 +321,4 @@ export type Risk = (typeof RISKS)[number];
 export type StepOf<K extends StepKind> = Extract<Step, { kind: K }>;
 
 /** Steps that change nothing and so may be re-run safely on resume. */
-export const READ_ONLY_KINDS: ReadonlySet<StepKind> = new Set(['note', 'check', 'wait', 'checklist', 'confirm', 'choose']);
+export const READ_ONLY_KINDS: ReadonlySet<StepKind> = new Set(['note', 'check', 'wait', 'checklist', 'confirm', 'choose', 'gate']);

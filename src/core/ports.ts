@@ -1,4 +1,5 @@
 import type { DecidedBy, DecisionAnswer, DecisionRequest, OutputLine, TargetInfo } from './events.js';
+import type { MigrationPort } from './migrations.js';
 import type { Runbook, Step } from './model.js';
 
 /**
@@ -116,6 +117,33 @@ export interface StepConfig {
   commands: Record<string, { run: string | readonly string[]; timeoutMs?: number }>;
   healthUrl?: string;
   webhookUrl?: string;
+  /** The config's lock_timeout for DDL (default 2 s). */
+  lockTimeoutMs?: number;
+  /** The config's max_backup_age: how old a backup may be for the production gate. */
+  maxBackupAgeMs?: number;
+}
+
+/** A finished run of a runbook, as the journal remembers it. */
+export interface RunEvidence {
+  runId: string;
+  status: string;
+  finishedAt: number;
+  failedSteps: number;
+}
+
+/** A backup of the target, as the backup catalogue knows it. */
+export interface BackupEvidence {
+  file: string;
+  finishedAt: number;
+  verifiedAt?: number;
+  verified: boolean;
+  kind: string;
+}
+
+/** Where gates find their evidence: the journal of earlier runs and the backup catalogue. */
+export interface EvidencePort {
+  lastRun(runbookId: string, target: TargetInfo): Promise<RunEvidence | undefined>;
+  latestBackup(target: TargetInfo): Promise<BackupEvidence | undefined>;
 }
 
 export interface Ports {
@@ -124,6 +152,9 @@ export interface Ports {
   http: HttpPort;
   clock: ClockPort;
   fs: FsPort;
+  /** The migration engine (src/db/migrate); absent in fakes that do not need it. */
+  migrations?: MigrationPort;
+  evidence?: EvidencePort;
 }
 
 /** Everything a step may use. */
@@ -133,6 +164,9 @@ export interface StepContext<S extends Step = Step> {
   ports: Ports;
   config: StepConfig;
   target: TargetInfo;
+  /** The run's id and who runs it (recorded by the migration engine next to what it applied). */
+  runId: string;
+  operator: string;
   vars: Readonly<Record<string, string | number | boolean | null>>;
   dryRun: boolean;
   signal: AbortSignal;

@@ -21,13 +21,14 @@ export class PgDbPort implements DbPort {
   query(sql: string, params: readonly unknown[] = [], opts: QueryOptions = {}): Promise<QueryResult> {
     return this.serial(async () => {
       const wrap = opts.readOnly || opts.timeoutMs !== undefined;
-      if (!wrap) return toResult(await this.guarded(sql, () => this.client.query(sql, params as unknown[]), opts.signal));
+      if (!wrap) return lastResult(await this.guarded(sql, () => this.client.query(sql, params as unknown[]), opts.signal));
       await this.client.query(opts.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
       try {
         if (opts.timeoutMs !== undefined) await this.client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(opts.timeoutMs))}`);
         const r = await this.guarded(sql, () => this.client.query(sql, params as unknown[]), opts.signal);
         await this.client.query(opts.readOnly ? 'ROLLBACK' : 'COMMIT');
-        return toResult(r);
+        // Several statements (no parameters: simple protocol) give several results: the last one is the answer.
+        return lastResult(r);
       } catch (e) {
         await this.client.query('ROLLBACK').catch(() => undefined);
         throw e;

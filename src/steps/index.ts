@@ -3,11 +3,13 @@ import { check } from './check.js';
 import { checklist } from './checklist.js';
 import { choose } from './choose.js';
 import { confirm } from './confirm.js';
+import { gate } from './gate.js';
 import { http } from './http.js';
+import { migrate } from './migrate.js';
 import { note } from './note.js';
 import { shell } from './shell.js';
 import { sql } from './sql.js';
 import { wait } from './wait.js';
 
 /** One handler per step kind; the engine looks them up by `kind`. */
-export const handlers: Handlers = { note, checklist, check, sql, confirm, choose, wait, shell, http };
+export const handlers: Handlers = { note, checklist, check, sql, confirm, choose, wait, shell, http, migrate, gate };

@@ -1,4 +1,5 @@
 import type { Step } from '../core/model.js';
+import { gateText, migrateText } from '../core/describe.js';
 
 /**
  * What a step will do, for the pane before it runs: its SQL (or the file it comes from), its command, the
@@ -26,6 +27,10 @@ export function previewLines(step: Step): string[] {
       return [`runs the configured command ${step.with.command}`];
     case 'http':
       return [`${step.with.method ?? (step.with.body ? 'POST' : 'GET')} ${step.with.url ?? `the configured ${step.with.url_from ?? ''} URL`}`];
+    case 'migrate':
+      return [migrateText(step.with), ...(step.with.dir ? [`files from ${step.with.dir}`] : [])];
+    case 'gate':
+      return [gateText(step.with)];
   }
 }
 

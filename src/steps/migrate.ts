@@ -1,0 +1,169 @@
+import path from 'node:path';
+import { durationMs, type StepOf } from '../core/model.js';
+import type { Blocker, BlockerAction, MigrationEvent } from '../core/migrations.js';
+import { packageRoot } from '../core/paths.js';
+import type { StepContext, StepHandler } from '../core/ports.js';
+
+/**
+ * Apply or roll back the Parlant migrations through the lock-safe engine (src/db/migrate): this step turns
+ * the engine's events into the lines the screen and the journal show, and asks the operator what to do when
+ * lock_timeout retries are used up while somebody blocks the migration.
+ */
+export const migrate: StepHandler<StepOf<'migrate'>> = async (ctx) => {
+  const w = ctx.step.with;
+  const port = ctx.ports.migrations;
+  if (!port) return { status: 'failed', summary: 'No migration engine', error: 'This run has no database migration engine (internal: ports.migrations missing).' };
+  const dir = w.dir ? path.resolve(path.dirname(ctx.runbook.source), w.dir) : path.join(packageRoot(), 'sql', 'migrations');
+  const lockTimeoutMs = durationMs(w.lock_timeout, ctx.config.lockTimeoutMs ?? 2000);
+  const show = shower(ctx, lockTimeoutMs);
+  const outcome = await port.run(
+    {
+      dir,
+      direction: w.direction,
+      ...(w.to !== undefined ? { to: w.to } : {}),
+      ...(w.only ? { only: w.only } : {}),
+      lockTimeoutMs,
+      statementTimeoutMs: durationMs(w.statement_timeout, 5 * 60_000),
+      concurrentTimeoutMs: durationMs(w.concurrent_timeout, 6 * 3_600_000),
+      retries: w.retries ?? 8,
+      lockWaitMs: durationMs(w.lock_wait, 15 * 60_000),
+      batchPauseMs: durationMs(w.batch_pause, 0),
+      ...(w.max_batches !== undefined ? { maxBatches: w.max_batches } : {}),
+      dryRun: ctx.dryRun,
+      runId: ctx.runId,
+      operator: ctx.operator,
+    },
+    show,
+    ctx.signal,
+    (blockers, file) => askAboutBlockers(ctx, blockers, file),
+  );
+  if (outcome.aborted) return { status: 'aborted', summary: outcome.summary, ...(outcome.error ? { error: outcome.error } : {}) };
+  if (!outcome.ok) {
+    return {
+      status: 'failed',
+      summary: outcome.summary,
+      error: outcome.error ?? outcome.summary,
+      ...(outcome.advice ? { advice: outcome.advice } : {}),
+      ...(outcome.refused ? { refused: true } : {}),
+    };
+  }
+  return { status: ctx.dryRun ? 'skipped' : 'passed', summary: outcome.summary, vars: { [`${ctx.step.id}.applied`]: outcome.applied.join(',') } };
+};
+
+/** Engine events → output lines; the chatty ones (lock waits, radar) at most once a second. */
+function shower(ctx: StepContext, lockTimeoutMs: number): (e: MigrationEvent) => void {
+  let lastWait = 0;
+  let lastRadar = 0;
+  return (e) => {
+    const now = Date.now();
+    switch (e.type) {
+      case 'lock-wait':
+        if (now - lastWait < 5000 && lastWait) return;
+        lastWait = now;
+        ctx.output(
+          `Waiting ${secs(e.waitedMs)} for the migration lock` +
+            (e.holder
+              ? `: held by pid ${e.holder.pid} (${e.holder.applicationName || 'no application_name'}${e.holder.clientAddr ? ` from ${e.holder.clientAddr}` : ''}) connected since ${e.holder.since}, ${e.holder.state ?? ''}`
+              : ''),
+        );
+        return;
+      case 'lock-acquired':
+        ctx.output(`Migration lock taken${e.waitedMs > 1000 ? ` after ${secs(e.waitedMs)}` : ''} (one migration per database at a time)`);
+        return;
+      case 'plan':
+        ctx.output(`${e.direction === 'up' ? 'To apply' : 'To roll back'}: ${e.files.join(', ')}`);
+        return;
+      case 'file-start': {
+        const how =
+          e.mode === 'transaction'
+            ? `one transaction, lock_timeout ${secs(lockTimeoutMs)}`
+            : e.mode === 'batches'
+              ? 'in batches, each its own transaction'
+              : 'statement by statement, outside a transaction';
+        ctx.output(`▶ ${e.file} — ${how}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`);
+        return;
+      }
+      case 'statement':
+        ctx.output(`  ${e.summary}  ${secs(e.ms)}  (${e.index}/${e.total})`);
+        return;
+      case 'radar':
+        if (now - lastRadar < 1000) return;
+        lastRadar = now;
+        ctx.output(
+          `  waiting ${secs(e.waitingMs)} for a lock — blocked by ${e.blockers.map(blocker).join('; ')}` +
+            (e.queued ? `; ${e.queued} session${e.queued === 1 ? '' : 's'} queued behind us` : ''),
+          'stderr',
+        );
+        return;
+      case 'retry':
+        ctx.output(`  ${e.reason}: attempt ${e.attempt} of ${e.of} in ${secs(e.delayMs)}`, 'stderr');
+        return;
+      case 'batch':
+        ctx.output(`  batch ${e.batch}: ${e.rows} rows (${e.total} in all)  ${secs(e.ms)}`);
+        return;
+      case 'invalid-index':
+        ctx.output(
+          e.action === 'dropped'
+            ? `  dropped the INVALID index ${e.index} left by an earlier failed build; building it again`
+            : `  ${e.index} is INVALID (the build failed); the next run drops and rebuilds it`,
+          'stderr',
+        );
+        return;
+      case 'verify':
+        if (!e.problems.length) ctx.output(`  ${e.file}: no problems`);
+        else {
+          ctx.output(`  ${e.file}: ${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}`, 'stderr');
+          ctx.rows(['problem', 'object', 'detail'], e.problems.slice(0, 50).map((p) => [p.problem, p.object, p.detail]), e.problems.length);
+        }
+        return;
+      case 'file-done':
+        ctx.output(`✔ ${e.file} in ${secs(e.ms)}`);
+        return;
+      case 'dry-run':
+        ctx.output(`── ${e.file} (dry run: nothing runs)`);
+        for (const s of e.statements) {
+          ctx.output(`-- line ${s.line}: ${s.locks}`, 'sql');
+          for (const l of s.text.split('\n')) ctx.output(l, 'sql');
+        }
+        return;
+    }
+  };
+}
+
+/** Retries used up and somebody is in the way: keep waiting, cancel or terminate them (typed), or stop. */
+async function askAboutBlockers(ctx: StepContext, blockers: Blocker[], file: string): Promise<BlockerAction> {
+  const who = blockers.map(blocker).join('; ');
+  const a = await ctx.ask({
+    kind: 'choose',
+    prompt: `${file} could not get its lock: ${who}. What now?`,
+    var: 'on_blocked',
+    options: [
+      { value: 'stop', label: 'Stop: leave the database as it is (nothing of this file applied)' },
+      { value: 'wait', label: 'Keep trying (another round of retries)' },
+      { value: 'cancel', label: "Cancel the blocker's query (pg_cancel_backend)" },
+      { value: 'terminate', label: "Terminate the blocker's session (pg_terminate_backend)" },
+    ],
+    default: 'stop',
+  });
+  const choice = a.kind === 'choice' ? a.value : 'stop';
+  if (choice !== 'cancel' && choice !== 'terminate') return choice === 'wait' ? 'wait' : 'stop';
+  const typed = await ctx.ask({
+    kind: 'type-to-confirm',
+    prompt: `${choice === 'cancel' ? 'Cancel the query of' : 'Terminate'} ${blockers.map((b) => `pid ${b.pid}`).join(', ')} on ${ctx.target.database}?`,
+    expected: ctx.target.database,
+    target: ctx.target.display,
+    consequences: blockers.map(
+      (b) => `pid ${b.pid} (${b.applicationName || 'no application_name'}): ${choice === 'cancel' ? 'its running statement fails' : 'its connection is closed'} and its open transaction is rolled back`,
+    ),
+  });
+  return typed.kind === 'typed' && typed.text === ctx.target.database ? choice : 'stop';
+}
+
+function blocker(b: Blocker): string {
+  const q = b.query ? `: ${b.query.replace(/\s+/g, ' ').trim().slice(0, 50)}` : '';
+  return `pid ${b.pid} (${b.applicationName || 'no application_name'}) ${b.state ?? ''}${b.ageSeconds !== null ? ` ${b.ageSeconds}s` : ''}${q}`;
+}
+
+function secs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,367 @@
+import { execa } from 'execa';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/core/paths.js';
+import { parlantTableCount, q } from '../helpers/catalog.js';
+import { BIN, tempStateDir } from '../helpers/cli.js';
+import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+
+/**
+ * The migration engine under faults, through the real binary against a real PostgreSQL 15: ten operators
+ * migrating at once, the tool killed with SIGKILL in the middle of a transactional file and of a concurrent index
+ * build, a writer on `workspace` in the way while the application keeps writing, and a retry budget used up.
+ * Each scenario has a database of its own, copied before anything migrates (Sim data: TEMPLATE sim; the fixture
+ * migrations: TEMPLATE template0).
+ */
+let cluster: TestCluster;
+const ROOT = packageRoot();
+const FAULTS = path.join(ROOT, 'test', 'fixtures', 'migrations', 'faults');
+const MIGRATIONS = path.join(ROOT, 'sql', 'migrations');
+
+/** The same server, another database. */
+function inDb(url: string, name: string): string {
+  return url.replace(/\/sim(\?|$)/, `/${name}$1`);
+}
+
+beforeAll(async () => {
+  cluster = await startTestCluster({ withSimData: true });
+  // Copies of the Sim database before anything touches it (CREATE DATABASE … TEMPLATE needs sim unused).
+  const admin = inDb(cluster.superuserUrl, 'postgres');
+  for (const name of ['crowd', 'blocked', 'budget']) await q(admin, `CREATE DATABASE ${name} TEMPLATE sim OWNER sim_admin`);
+  for (const name of ['killtx', 'killcic']) await q(admin, `CREATE DATABASE ${name} TEMPLATE template0 OWNER sim_admin`);
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+interface Finished {
+  exitCode: number;
+  signal: string | undefined;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+interface Running {
+  /** stdout and stderr as they arrived so far. */
+  text(): string;
+  done: Promise<Finished>;
+  kill9(): void;
+}
+
+/** The real binary, as an operator on a machine of their own runs it: own state directory, no terminal. */
+function start(args: string[], url: string, timeoutMs = 120_000): Running {
+  const t0 = Date.now();
+  const sub = execa('node', [BIN, ...args, '--state-dir', tempStateDir()], {
+    env: { ...process.env, NO_COLOR: '1', CI: '1', DATABASE_URL: url } as Record<string, string>,
+    extendEnv: false,
+    reject: false,
+    cwd: ROOT,
+    timeout: timeoutMs,
+    stdin: 'ignore',
+  });
+  let seen = '';
+  sub.stdout?.on('data', (b: Buffer) => {
+    seen += String(b);
+  });
+  sub.stderr?.on('data', (b: Buffer) => {
+    seen += String(b);
+  });
+  const done = sub.then((r) => ({
+    exitCode: r.exitCode ?? -1,
+    signal: r.signal,
+    stdout: String(r.stdout),
+    stderr: String(r.stderr),
+    ms: Date.now() - t0,
+  }));
+  return { text: () => seen, done, kill9: () => sub.kill('SIGKILL') };
+}
+
+/** A runbook with one migrate step over a copy of `source` in ./migs. */
+function runbookOver(source: string, extra = ''): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'prb-faults-'));
+  cpSync(source, path.join(dir, 'migs'), { recursive: true });
+  const rb = path.join(dir, 'rb.yaml');
+  writeFileSync(
+    rb,
+    `id: m\ntitle: m\nsummary: m\nphase: during\nrisk: high\nsteps:\n  - { id: apply, title: apply, kind: migrate, with: { direction: up, dir: ./migs${extra} } }\n`,
+  );
+  return rb;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Poll until fn gives something truthy. */
+async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 25): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+async function client(url: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url });
+  c.on('error', () => undefined);
+  await c.connect();
+  return c;
+}
+
+function pidOf(c: pg.Client): number {
+  return (c as unknown as { processID: number }).processID;
+}
+
+async function backendAlive(su: pg.Client, pid: number): Promise<boolean> {
+  return (await su.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).rowCount === 1;
+}
+
+/**
+ * The application: its own connection, one write to a workspace row every 100 ms (the next one right away when a
+ * write took longer), every latency kept.
+ */
+function probe(url: string): { stop(): Promise<{ max: number; at: number; n: number }> } {
+  let running = true;
+  const lat: { ms: number; at: number }[] = [];
+  const loop = (async () => {
+    const c = await client(url);
+    const t0 = Date.now();
+    for (let k = 0; running; k++) {
+      const s = performance.now();
+      await c.query('UPDATE workspace SET name = name WHERE id = (SELECT max(id) FROM workspace)');
+      lat.push({ ms: performance.now() - s, at: Date.now() });
+      const next = t0 + (k + 1) * 100 - Date.now();
+      if (next > 0) await sleep(next);
+    }
+    await c.end();
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      const worst = lat.reduce((a, b) => (b.ms > a.ms ? b : a), { ms: 0, at: 0 });
+      return { max: worst.ms, at: worst.at, n: lat.length };
+    },
+  };
+}
+
+/** The blocker of scenarios 4 and 5: an open write transaction on one workspace row (ROW EXCLUSIVE on workspace). */
+async function workspaceWriter(url: string): Promise<{ pid: number; commit(): Promise<void> }> {
+  const c = await client(url);
+  await c.query('BEGIN');
+  await c.query('UPDATE workspace SET name = name WHERE id = (SELECT min(id) FROM workspace)');
+  return {
+    pid: pidOf(c),
+    async commit() {
+      await c.query('COMMIT');
+      await c.end();
+    },
+  };
+}
+
+const log = (s: string): void => {
+  process.stdout.write(`[migrate-faults] ${s}\n`);
+};
+
+describe('the migration engine under faults', () => {
+  it('ten operators run migrate at once: one applies, nine wait for the lock and find nothing to do', async () => {
+    const url = inDb(cluster.url, 'crowd');
+    const runs = Array.from({ length: 10 }, () => start(['run', 'migrate', '--plain', '--yes'], url));
+    const rs = await Promise.all(runs.map((r) => r.done));
+    const texts = rs.map((r) => r.stdout + r.stderr);
+    expect(rs.map((r) => r.exitCode)).toEqual(Array(10).fill(0));
+    expect(texts.filter((t) => /Applied 0001, 0002, 0003\b/.test(t))).toHaveLength(1);
+    expect(texts.filter((t) => /Nothing to do: 3 of 3 applied/.test(t))).toHaveLength(9);
+    expect(texts.some((t) => /Waiting [\d.]+ m?s for the migration lock: held by pid \d+ \(parlant-runbook/.test(t))).toBe(true);
+    const h = await q<{ v: string }>(
+      url,
+      `SELECT version || ':' || direction || ':' || outcome || ':' || count(*) AS v FROM parlant_runbook.migration_history
+        GROUP BY version, direction, outcome ORDER BY version, direction, outcome`,
+    );
+    // One ok up per version; the two no-transaction files also wrote their 'started' row, once.
+    expect(h.map((x) => x.v)).toEqual(['0001:up:ok:1', '0002:up:ok:1', '0002:up:started:1', '0003:up:ok:1', '0003:up:started:1']);
+    expect(await parlantTableCount(url)).toBe(18);
+    log(`ten at once: all done in ${(Math.max(...rs.map((r) => r.ms)) / 1000).toFixed(1)} s`);
+  }, 150_000);
+
+  it('kill -9 during a transactional file: nothing of it stays, the server frees the lock, the next run applies it', async () => {
+    const url = inDb(cluster.url, 'killtx');
+    const su = await client(inDb(cluster.superuserUrl, 'killtx'));
+    try {
+      await q(url, 'CREATE TABLE fault_ctl (s float); INSERT INTO fault_ctl VALUES (30)');
+      const rb = runbookOver(path.join(FAULTS, 'kill-tx'));
+      const first = start(['run', rb, '--plain', '--yes'], url);
+      const sleeper = await until('0001_slow.up.sql to sleep on the server', async () => {
+        const r = await su.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'parlant-runbook%'
+              AND state = 'active' AND query LIKE '%pg_sleep((SELECT s FROM fault_ctl))%'`,
+        );
+        return r.rows[0]?.pid;
+      });
+      first.kill9();
+      const killedAt = Date.now();
+      const r1 = await first.done;
+      expect(r1.signal).toBe('SIGKILL');
+      await q(url, 'UPDATE fault_ctl SET s = 0');
+
+      // The next run at once, no manual unlock; meanwhile watch the old backend and the advisory lock's holder.
+      const second = start(['run', rb, '--plain', '--yes'], url);
+      let goneAt = 0;
+      let taken: { pid: number; waitedMs: number } | undefined;
+      let finished = false;
+      const r2p = second.done.finally(() => {
+        finished = true;
+      });
+      while (!finished && (!goneAt || !taken)) {
+        if (!goneAt && !(await backendAlive(su, sleeper))) goneAt = Date.now();
+        if (!taken) {
+          const h = await su.query<{ pid: number; start: string }>(
+            `SELECT l.pid, extract(epoch FROM a.backend_start) * 1000 AS start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+              WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          );
+          const row = h.rows[0];
+          if (row && row.pid !== sleeper) taken = { pid: row.pid, waitedMs: Date.now() - Number(row.start) };
+        }
+        await sleep(20);
+      }
+      const r2 = await r2p;
+      const out2 = r2.stdout + r2.stderr;
+      const goneMs = goneAt - killedAt;
+      log(
+        `kill -9 in a transaction: old backend ${sleeper} gone ${goneMs} ms after the kill; second run started ${r2.ms > 0 ? 'at once' : ''}, ` +
+          `its migrate connection held the lock ≤ ${taken?.waitedMs ?? '?'} ms after it connected; the tool said: ` +
+          JSON.stringify(out2.match(/(Waiting [^\n]*migration lock[^\n]*|Migration lock taken[^\n]*)/g) ?? []),
+      );
+      expect(r2.exitCode).toBe(0);
+      expect(out2).toMatch(/Applied 0001\b/);
+      // client_connection_check_interval = 1s: the server ends the orphaned backend within about a second, not after 30.
+      expect(goneAt).toBeGreaterThan(0);
+      expect(goneMs).toBeLessThan(3000);
+      expect(taken?.waitedMs ?? Infinity).toBeLessThan(3000);
+      expect((await q<{ t: string | null }>(url, "SELECT to_regclass('slow_a')::text AS t"))[0]?.t).toBe('slow_a');
+      const st = await q<{ v: string }>(url, "SELECT version || ':' || state AS v FROM parlant_runbook.migrations ORDER BY 1");
+      expect(st.map((x) => x.v)).toEqual(['0001:applied']);
+      // The truth of a killed transactional file: its history row would have committed with it, so the killed
+      // attempt left no trace at all; only the second run's ok row is there (no 'started' row: transactional).
+      const h = await q<{ v: string }>(url, "SELECT version || ':' || direction || ':' || outcome AS v FROM parlant_runbook.migration_history ORDER BY id");
+      expect(h.map((x) => x.v)).toEqual(['0001:up:ok']);
+    } finally {
+      await su.end();
+    }
+  }, 60_000);
+
+  it('kill -9 during a concurrent index build: the index is left INVALID, the next run drops and rebuilds it', async () => {
+    const url = inDb(cluster.url, 'killcic');
+    const su = await client(inDb(cluster.superuserUrl, 'killcic'));
+    // An older snapshot makes CREATE INDEX CONCURRENTLY wait (its last phase waits for every transaction whose
+    // snapshot predates it). A READ COMMITTED transaction idle after `SELECT 1` or txid_current() holds no snapshot
+    // between statements and does not hold up the build on PostgreSQL 15; REPEATABLE READ keeps its snapshot.
+    const blocker = await client(url);
+    try {
+      await blocker.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await blocker.query('SELECT 1');
+      const blockerPid = pidOf(blocker);
+      const rb = runbookOver(path.join(FAULTS, 'kill-cic'));
+      const first = start(['run', rb, '--plain', '--yes'], url);
+      const builder = await until('the build of t_x_idx to wait for the blocker', async () => {
+        const r = await su.query<{ pid: number }>(
+          `SELECT a.pid FROM pg_stat_activity a
+            WHERE a.datname = current_database() AND a.application_name LIKE 'parlant-runbook%' AND a.wait_event_type = 'Lock'
+              AND a.query LIKE '%CREATE INDEX CONCURRENTLY%t_x_idx%' AND $1 = ANY (pg_blocking_pids(a.pid))`,
+          [blockerPid],
+        );
+        const v = await su.query<{ valid: boolean }>("SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass('public.t_x_idx')");
+        return r.rows[0] && v.rows[0]?.valid === false ? r.rows[0].pid : undefined;
+      });
+      await until('the lock radar to name the blocker', async () => new RegExp(`blocked by pid ${blockerPid}\\b`).test(first.text()));
+      const shown = first.text();
+      first.kill9();
+      const killedAt = Date.now();
+      expect((await first.done).signal).toBe('SIGKILL');
+      // The blocker stays until the server has ended the orphaned build: ending it first would let the build finish.
+      await until('the killed build to end on the server', async () => !(await backendAlive(su, builder)), 10_000);
+      const goneMs = Date.now() - killedAt;
+      await blocker.query('COMMIT');
+
+      expect(shown).toMatch(/▶ 0002_idx\.up\.sql — statement by statement/);
+      expect(shown).toMatch(new RegExp(`waiting [\\d.]+ m?s for a lock — blocked by pid ${blockerPid} \\(`));
+      expect(goneMs).toBeLessThan(3000);
+      const left = await su.query<{ valid: boolean; ready: boolean }>(
+        "SELECT indisvalid AS valid, indisready AS ready FROM pg_index WHERE indexrelid = to_regclass('public.t_x_idx')",
+      );
+      expect(left.rows).toHaveLength(1);
+      expect(left.rows[0]?.valid).toBe(false);
+      // What the engine recorded: 0001 applied; 0002 started and never finished (status: interrupted).
+      const st = await q<{ v: string }>(url, "SELECT version || ':' || state AS v FROM parlant_runbook.migrations ORDER BY 1");
+      expect(st.map((x) => x.v)).toEqual(['0001:applied', '0002:running']);
+      const h = await q<{ v: string }>(url, "SELECT version || ':' || outcome AS v FROM parlant_runbook.migration_history ORDER BY id");
+      expect(h.map((x) => x.v)).toEqual(['0001:ok', '0002:started']);
+
+      const r2 = await start(['run', rb, '--plain', '--yes'], url).done;
+      const out2 = r2.stdout + r2.stderr;
+      expect(out2).toMatch(/dropped the INVALID index t_x_idx left by an earlier failed build; building it again/);
+      expect(out2).toMatch(/Applied 0002\b/);
+      expect(r2.exitCode).toBe(0);
+      const now = await su.query<{ valid: boolean; ready: boolean }>(
+        "SELECT indisvalid AS valid, indisready AS ready FROM pg_index WHERE indexrelid = to_regclass('public.t_x_idx')",
+      );
+      expect(now.rows).toEqual([{ valid: true, ready: true }]);
+      const st2 = await q<{ v: string }>(url, "SELECT version || ':' || state AS v FROM parlant_runbook.migrations ORDER BY 1");
+      expect(st2.map((x) => x.v)).toEqual(['0001:applied', '0002:applied']);
+      log(`kill -9 in a concurrent build: orphaned build ended ${goneMs} ms after the kill; rerun took ${r2.ms} ms`);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      await blocker.end().catch(() => undefined);
+      await su.end();
+    }
+  }, 60_000);
+
+  it('a writer holds workspace for 6 s: migrate retries under lock_timeout and completes; the application never stalls longer than lock_timeout', async () => {
+    const url = inDb(cluster.url, 'blocked');
+    const app = probe(url);
+    await sleep(300);
+    const writer = await workspaceWriter(url);
+    const mig = start(['run', 'migrate', '--plain', '--yes'], url);
+    const committed = sleep(6000).then(() => writer.commit());
+    const r = await mig.done;
+    await committed;
+    const p = await app.stop();
+    const out = r.stdout + r.stderr;
+    log(`workspace writer for 6 s: migrate exit ${r.exitCode} in ${(r.ms / 1000).toFixed(1)} s; longest probe stall ${Math.round(p.max)} ms over ${p.n} probes`);
+    expect(r.exitCode).toBe(0);
+    expect(out).toMatch(/Applied 0001, 0002, 0003\b/);
+    expect(out).toMatch(new RegExp(`blocked by pid ${writer.pid} \\(`));
+    expect(out).toMatch(new RegExp(`lock_timeout \\(2\\.0 s\\) blocked by pid ${writer.pid} .*: attempt 2 of 9 in [\\d.]+ m?s`));
+    expect(p.max).toBeLessThanOrEqual(2000 + 200);
+    expect(await parlantTableCount(url)).toBe(18);
+  }, 120_000);
+
+  it('retry budget used up while the writer stays: exit 1, nothing applied, the error names the file, the retries and the blocker', async () => {
+    const url = inDb(cluster.url, 'budget');
+    const writer = await workspaceWriter(url);
+    let r: Finished;
+    try {
+      const rb = runbookOver(MIGRATIONS, ', lock_timeout: 500ms, retries: 2');
+      r = await start(['run', rb, '--plain', '--yes'], url).done;
+    } finally {
+      await writer.commit();
+    }
+    const out = r.stdout + r.stderr;
+    if (process.env.FAULTS_DEBUG) log(out);
+    expect(r.exitCode).toBe(1);
+    expect(await parlantTableCount(url)).toBe(0);
+    expect(out).toMatch(/attempt 2 of 3/);
+    expect(out).toMatch(/attempt 3 of 3/);
+    expect(out).not.toMatch(/attempt 4 of/);
+    // The failure itself (from the step's failed line on), not just the progress lines before it.
+    const failure = out.slice(out.search(/✖|\bfailed\b.*0001_parlant_schema/));
+    expect(failure).toMatch(/0001_parlant_schema\.up\.sql/);
+    expect(failure).toMatch(/lock_timeout retries used up/);
+    expect(failure).toMatch(new RegExp(`pid ${writer.pid}\\b`));
+  }, 60_000);
+});
