@@ -296,6 +296,10 @@ export async function runEngine(o: EngineOptions): Promise<RunState> {
         flush();
         fire({ type: 'step-rows', at: now(), stepId: step.id, columns, rows, total });
       },
+      live(lines) {
+        flush();
+        fire({ type: 'step-live', at: now(), stepId: step.id, lines });
+      },
       ask: (req) => {
         flush();
         return ask(step.id, req, ctl.signal);

@@ -99,6 +99,8 @@ export type RunEvent =
   | { type: 'step-started'; at: number; stepId: string; attempt: number }
   | { type: 'step-output'; at: number; stepId: string; lines: OutputLine[] }
   | { type: 'step-rows'; at: number; stepId: string; columns: string[]; rows: string[][]; total: number }
+  /** A block of lines that replaces the previous one while the step runs (the lock radar); [] clears it. */
+  | { type: 'step-live'; at: number; stepId: string; lines: string[] }
   | {
       type: 'step-finished';
       at: number;

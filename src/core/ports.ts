@@ -175,6 +175,8 @@ export interface StepContext<S extends Step = Step> {
   sqlSearchPath: readonly string[];
   output(line: string, stream?: OutputLine['stream']): void;
   rows(columns: string[], rows: string[][], total: number): void;
+  /** Lines kept up to date in place while the step runs (e.g. the lock radar); [] clears them. */
+  live(lines: string[]): void;
   /** Ask the operator (or the flags, in line mode). Resolves to the answer; the engine journals both sides. */
   ask(request: DistributiveOmit<DecisionRequest, 'id' | 'stepId'>): Promise<DecisionAnswer>;
 }

@@ -27,6 +27,8 @@ export interface StepState extends StepInfo {
   outputDropped: number;
   outputTotal: number;
   rows?: { columns: string[]; rows: string[][]; total: number };
+  /** While the step runs: the lines it keeps up to date in place (who blocks it, how long it has waited). */
+  live?: string[];
 }
 
 export interface DecisionRecord {
@@ -152,6 +154,8 @@ export function reduce(state: RunState, e: RunEvent): RunState {
       });
     case 'step-rows':
       return updateStep(state, e.stepId, (s) => ({ ...s, rows: { columns: e.columns, rows: e.rows, total: e.total } }));
+    case 'step-live':
+      return updateStep(state, e.stepId, (s) => ({ ...s, live: e.lines.length ? e.lines : undefined }));
     case 'step-finished':
       return {
         ...updateStep(state, e.stepId, (s) => ({
@@ -162,6 +166,7 @@ export function reduce(state: RunState, e: RunEvent): RunState {
           advice: e.advice,
           finishedAt: e.at,
           durationMs: e.durationMs,
+          live: undefined,
         })),
         currentStepId: state.currentStepId === e.stepId ? undefined : state.currentStepId,
       };

@@ -61,6 +61,15 @@ export class PlainReporter {
       case 'step-output':
         for (const l of e.lines) this.line(`${t}       ${outputPrefix(l, p)}${this.fit(l.text, 17)}`);
         return;
+      case 'step-live': {
+        // A log is not a screen: print the block when who/what changed, else at most every 10 s.
+        const key = e.lines.slice(1).join('\n');
+        if (!e.lines.length || (key === this.liveKey && e.at - this.liveAt < 10_000)) return;
+        this.liveKey = key;
+        this.liveAt = e.at;
+        for (const l of e.lines) this.line(`${t}       ${p.warn('⏳')} ${this.fit(l, 17)}`);
+        return;
+      }
       case 'step-rows': {
         if (!e.rows.length) return; // "No rows" in the step's result says it
         const table = formatTable(e.columns, e.rows, (this.truncateTo ?? this.width) - 17);
@@ -99,6 +108,9 @@ export class PlainReporter {
         return;
     }
   }
+
+  private liveKey = '';
+  private liveAt = 0;
 
   private line(s: string): void {
     this.write(`${s}\n`);

@@ -50,53 +50,68 @@ export const migrate: StepHandler<StepOf<'migrate'>> = async (ctx) => {
   return { status: ctx.dryRun ? 'skipped' : 'passed', summary: outcome.summary, vars: { [`${ctx.step.id}.applied`]: outcome.applied.join(',') } };
 };
 
-/** Engine events → output lines; the chatty ones (lock waits, radar) at most once a second. */
+/**
+ * Engine events → what the operator sees. Discrete events become output lines (journaled); the waits — for the
+ * migration lock, for a table lock — become a live block that replaces itself at most once a second, so the
+ * radar reads as one up-to-date picture instead of a scrolling log.
+ */
 function shower(ctx: StepContext, lockTimeoutMs: number): (e: MigrationEvent) => void {
-  let lastWait = 0;
-  let lastRadar = 0;
-  return (e) => {
+  let liveAt = 0;
+  let liveShown = false;
+  let attempt = '';
+  const live = (lines: string[]): void => {
     const now = Date.now();
+    if (lines.length && now - liveAt < 1000) return;
+    if (!lines.length && !liveShown) return;
+    liveAt = lines.length ? now : 0;
+    liveShown = lines.length > 0;
+    ctx.live(lines);
+  };
+  return (e) => {
     switch (e.type) {
       case 'lock-wait':
-        if (now - lastWait < 5000 && lastWait) return;
-        lastWait = now;
-        ctx.output(
-          `Waiting ${secs(e.waitedMs)} for the migration lock` +
-            (e.holder
-              ? `: held by pid ${e.holder.pid} (${e.holder.applicationName || 'no application_name'}${e.holder.clientAddr ? ` from ${e.holder.clientAddr}` : ''}) connected since ${e.holder.since}, ${e.holder.state ?? ''}`
-              : ''),
-        );
+        live([
+          `waiting ${secs(e.waitedMs)} for the migration lock`,
+          ...(e.holder
+            ? [
+                `held by pid ${e.holder.pid} ${e.holder.applicationName || '(no application_name)'}`,
+                `${e.holder.clientAddr ? `from ${e.holder.clientAddr}, ` : ''}connected since ${e.holder.since}`,
+              ]
+            : []),
+        ]);
         return;
       case 'lock-acquired':
+        live([]);
         ctx.output(`Migration lock taken${e.waitedMs > 1000 ? ` after ${secs(e.waitedMs)}` : ''} (one migration per database at a time)`);
         return;
       case 'plan':
         ctx.output(`${e.direction === 'up' ? 'To apply' : 'To roll back'}: ${e.files.join(', ')}`);
         return;
       case 'file-start': {
+        live([]);
         const how =
           e.mode === 'transaction'
             ? `one transaction, lock_timeout ${secs(lockTimeoutMs)}`
             : e.mode === 'batches'
               ? 'in batches, each its own transaction'
               : 'statement by statement, outside a transaction';
-        ctx.output(`▶ ${e.file} — ${how}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`);
+        if (e.attempt === 1) ctx.output(`▶ ${e.file} — ${how}`);
         return;
       }
       case 'statement':
+        live([]);
         ctx.output(`  ${e.summary}  ${secs(e.ms)}  (${e.index}/${e.total})`);
         return;
       case 'radar':
-        if (now - lastRadar < 1000) return;
-        lastRadar = now;
-        ctx.output(
-          `  waiting ${secs(e.waitingMs)} for a lock — blocked by ${e.blockers.map(blocker).join('; ')}` +
-            (e.queued ? `; ${e.queued} session${e.queued === 1 ? '' : 's'} queued behind us` : ''),
-          'stderr',
-        );
+        live([
+          `waiting ${secs(e.waitingMs)} for a lock${attempt}`,
+          ...e.blockers.slice(0, 3).flatMap((b) => [`blocked by pid ${b.pid} ${b.applicationName || '(no application_name)'}`, `  ${b.state ?? ''}${b.ageSeconds !== null ? ` ${b.ageSeconds}s` : ''}${b.query ? `: ${oneLine(b.query)}` : ''}`]),
+          ...(e.queued ? [`${e.queued} session${e.queued === 1 ? '' : 's'} queued behind us`] : []),
+        ]);
         return;
       case 'retry':
-        ctx.output(`  ${e.reason}: attempt ${e.attempt} of ${e.of} in ${secs(e.delayMs)}`, 'stderr');
+        attempt = ` (attempt ${e.attempt} of ${e.of})`;
+        ctx.output(`  retry ${e.attempt}/${e.of} in ${secs(e.delayMs)} · ${e.reason}`, 'stderr');
         return;
       case 'batch':
         ctx.output(`  batch ${e.batch}: ${e.rows} rows (${e.total} in all)  ${secs(e.ms)}`);
@@ -117,6 +132,8 @@ function shower(ctx: StepContext, lockTimeoutMs: number): (e: MigrationEvent) =>
         }
         return;
       case 'file-done':
+        live([]);
+        attempt = '';
         ctx.output(`✔ ${e.file} in ${secs(e.ms)}`);
         return;
       case 'dry-run':
@@ -159,8 +176,12 @@ async function askAboutBlockers(ctx: StepContext, blockers: Blocker[], file: str
   return typed.kind === 'typed' && typed.text === ctx.target.database ? choice : 'stop';
 }
 
+function oneLine(q: string): string {
+  return q.replace(/\s+/g, ' ').trim().slice(0, 60);
+}
+
 function blocker(b: Blocker): string {
-  const q = b.query ? `: ${b.query.replace(/\s+/g, ' ').trim().slice(0, 50)}` : '';
+  const q = b.query ? `: ${oneLine(b.query).slice(0, 50)}` : '';
   return `pid ${b.pid} (${b.applicationName || 'no application_name'}) ${b.state ?? ''}${b.ageSeconds !== null ? ` ${b.ageSeconds}s` : ''}${q}`;
 }
 

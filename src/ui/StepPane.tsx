@@ -96,7 +96,8 @@ function LiveStep({ step, n, width, height, aborting, now }: { step: StepState; 
   const clockWidth = 12;
   const why = step.why && height >= 8 ? wrap(step.why, width - 2, 1) : [];
   const abortLine = aborting ? 1 : 0;
-  const room = Math.max(0, height - 1 - why.length - abortLine);
+  const live = (step.live ?? []).slice(0, Math.max(0, height - 3));
+  const room = Math.max(0, height - 1 - why.length - abortLine - live.length);
   const rowsLines = step.rows ? Math.min(step.rows.rows.length + 3, Math.max(3, Math.floor(room / 2))) : 0;
   const outRoom = Math.max(0, room - rowsLines - (step.rows && step.outputTotal ? 1 : 0));
   return (
@@ -117,6 +118,7 @@ function LiveStep({ step, n, width, height, aborting, now }: { step: StepState; 
       {why.length ? <Lines lines={why.map((l) => tl(`  ${l}`, 'muted'))} width={width} /> : null}
       {aborting ? <Tone tone="warn" bold>{line('■ Aborting: cancelling the query on the server and stopping the step…', width)}</Tone> : null}
       <OutputTail step={step} width={width} height={outRoom} />
+      {live.length ? <Lines lines={live.map((l, i) => tl(`${i === 0 ? '⏳ ' : '   '}${l}`, 'warn'))} width={width} /> : null}
       {step.rows && step.outputTotal ? <Text> </Text> : null}
       {step.rows ? <ResultTable table={step.rows} width={width} maxLines={rowsLines} /> : null}
     </Box>

@@ -27,6 +27,17 @@ describe('reduce', () => {
     expect(s.vars).toEqual({ a: 1 });
   });
 
+  it('a live block replaces the previous one, [] clears it, and finishing the step clears it too', () => {
+    const base: RunEvent[] = [start, { type: 'step-started', at: 2, stepId: 'a', attempt: 1 }];
+    const one = replay([...base, { type: 'step-live', at: 3, stepId: 'a', lines: ['waiting 1 s', 'blocked by pid 7'] }]);
+    expect(one.steps[0]?.live).toEqual(['waiting 1 s', 'blocked by pid 7']);
+    const two = reduce(one, { type: 'step-live', at: 4, stepId: 'a', lines: ['waiting 2 s'] });
+    expect(two.steps[0]?.live).toEqual(['waiting 2 s']);
+    expect(two.steps[0]?.output).toEqual([]);
+    expect(reduce(two, { type: 'step-live', at: 5, stepId: 'a', lines: [] }).steps[0]?.live).toBeUndefined();
+    expect(reduce(two, { type: 'step-finished', at: 6, stepId: 'a', status: 'passed', summary: 'ok', durationMs: 4 }).steps[0]?.live).toBeUndefined();
+  });
+
   it('tracks a step through running to finished with its rows and output', () => {
     const s = replay([
       start,
