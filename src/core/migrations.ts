@@ -55,7 +55,7 @@ export function sha256(text: string): string {
 /** The `-- runbook: <directive>` lines of the leading comment block. An unknown directive refuses the file. */
 export function parseDirectives(text: string, file: string): Directive[] {
   const out: Directive[] = [];
-  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  const lines = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n').split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] ?? '').trimEnd();
     if (line.trim() === '') continue;
@@ -124,7 +124,7 @@ export function codeOnly(text: string): string {
       i++;
       out += "''";
     } else if (c === '$') {
-      const m = /^\$[A-Za-z_]*\$/.exec(text.slice(i));
+      const m = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.exec(text.slice(i));
       if (m) {
         const end = text.indexOf(m[0], i + m[0].length);
         i = end < 0 ? text.length : end + m[0].length;
@@ -147,8 +147,14 @@ export function fileProblems(f: SqlFile, kind: 'up' | 'down' | 'verify'): string
   const problems: string[] = [];
   const code = codeOnly(f.text);
   const noTx = f.directives.includes('no-transaction');
-  if (/\b(BEGIN|COMMIT|ROLLBACK|START\s+TRANSACTION)\s*;/i.test(code)) {
-    problems.push(`${name}: contains transaction control (BEGIN/COMMIT/ROLLBACK); the engine owns transactions — remove it.`);
+  // Look at how each statement starts (comments and literals removed). `BEGIN ATOMIC … END` bodies are fine; a
+  // bare END can close one, so only END WORK / END TRANSACTION count.
+  const starts = code.split(';').map((x) => x.trim());
+  if (starts.some((x) => /^(BEGIN(?!\s+ATOMIC\b)|START\s+TRANSACTION|COMMIT|END\s+(WORK|TRANSACTION)|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION)\b/i.test(x))) {
+    problems.push(`${name}: contains transaction control (BEGIN/COMMIT/ROLLBACK/SAVEPOINT); the engine owns transactions — remove it.`);
+  }
+  if (starts.some((x) => /^(SET|RESET)\b/i.test(x))) {
+    problems.push(`${name}: contains SET or RESET; session settings (lock_timeout, statement_timeout, search_path) are the engine's — remove it.`);
   }
   if (/^\s*\\/m.test(code)) problems.push(`${name}: contains a psql meta-command (a line starting with \\); the engine does not run psql.`);
   if (kind === 'verify') {
@@ -208,6 +214,8 @@ export async function loadMigrations(dir: string): Promise<Migration[]> {
       continue;
     }
     const [, version = '', name = '', kind = 'up'] = m;
+    const same = [...byVersion.keys()].find((v) => v !== version && Number(v) === Number(version));
+    if (same) problems.push(`${n}: version ${version} is the same number as ${same}; versions must differ.`);
     const entry = byVersion.get(version) ?? { name, files: {} };
     if (entry.name !== name) problems.push(`${n}: version ${version} is already used by "${entry.name}".`);
     entry.files[kind as 'up' | 'down' | 'verify'] = path.join(dir, n);
@@ -318,11 +326,6 @@ export interface MigrationRequest {
   operator: string;
 }
 
-export interface PlanError {
-  message: string;
-  refused: true;
-}
-
 /**
  * Which files to run, in which order, or why not. Drift and missing files refuse everything (the operator
  * must look); a failed or interrupted version is pending again (its file is written to be re-run).
@@ -345,9 +348,16 @@ export function planMigrations(
         'Restore the file as it was applied (git log/checkout), or write the change as a new migration. Never edit an applied migration.',
     };
   }
+  // An applied version whose files are gone: the files on disk are not what this database was migrated with
+  // (a wrong checkout, a deleted file). Neither direction is safe until the operator looks.
   const missing = status.filter((s) => s.state === 'missing-file');
-  if (missing.length && req.direction === 'down') {
-    return { ok: false, error: `Refused: ${missing.map((m) => `${m.version}_${m.name}`).join(', ')} applied but no longer on disk; cannot roll back without its down file.` };
+  if (missing.length) {
+    return {
+      ok: false,
+      error:
+        `Refused: ${missing.map((m) => `${m.version}_${m.name}`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} applied to this database but not on disk. ` +
+        'Check out the migration files this database was migrated with (parlant-runbook status lists what is applied).',
+    };
   }
   const byVersion = new Map(files.map((f) => [f.version, f]));
   const wanted = (v: string): boolean => (req.only ? req.only.includes(v) : true);
