@@ -11,6 +11,7 @@ import { childProcessEnv, describeTarget, isUnixSocket, resolveTarget, type Reso
 import { PgMigrator } from '../db/migrate/runner.js';
 import { PgDbPort } from '../db/port.js';
 import { colourEnabled, makePaint, type Paint } from '../plain/paint.js';
+import { hostPort } from '../tools/host.js';
 import { clockPort, fsPort, httpPort, procPort } from '../tools/ports.js';
 import { backupDir, evidencePort } from './evidence.js';
 import { toolVersion } from './version.js';
@@ -171,6 +172,13 @@ export async function openSession(b: Basics, runId: string | undefined, resolved
       fs: fsPort,
       migrations: new PgMigrator({ target, appName, sqlRoot: path.join(packageRoot(), 'sql') }),
       evidence: evidencePort(b.stateDir, backupDir(b.stateDir, b.config)),
+      host: hostPort({
+        target,
+        appName,
+        backupDir: backupDir(b.stateDir, b.config),
+        // The linter loads only when the preflight lints.
+        lint: async (files, signal) => (await import('../tools/lint.js')).lintMigrations(files, { ...(info.serverVersion ? { pgVersion: info.serverVersion } : {}), ...(signal ? { signal } : {}) }),
+      }),
     },
     stepConfig: stepConfig(b.config.config),
     async close() {

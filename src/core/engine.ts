@@ -58,6 +58,8 @@ export interface EngineOptions {
 }
 
 const MAX_STEP_RUNS = 1000;
+/** Read-only kinds that ask the operator anyway: autorun never passes them by. */
+const ASKING_KINDS: ReadonlySet<StepKind> = new Set(['checklist', 'confirm', 'choose']);
 const DEFAULT_STEP_TIMEOUT_MS = 6 * 3_600_000;
 
 export async function runEngine(o: EngineOptions): Promise<RunState> {
@@ -155,7 +157,8 @@ export async function runEngine(o: EngineOptions): Promise<RunState> {
         continue;
       }
 
-      if (o.stepGate) {
+      const autorun = o.runbook.autorun === 'read-only' && READ_ONLY_KINDS.has(step.kind) && !ASKING_KINDS.has(step.kind);
+      if (o.stepGate && !autorun) {
         const a = await ask(step.id, { kind: 'proceed', title: step.title }, o.signal);
         if (a.kind === 'proceed' && a.action === 'abort') return finish('aborted', `Aborted by the operator before ${step.id}.`);
         if (a.kind === 'proceed' && a.action === 'skip') {
@@ -279,6 +282,7 @@ export async function runEngine(o: EngineOptions): Promise<RunState> {
       target: o.target,
       runId: o.runId,
       operator: o.operator,
+      earlier: state.steps.filter((s) => s.id !== step.id && s.status !== 'pending' && s.status !== 'running').map((s) => ({ id: s.id, title: s.title, status: s.status, ...(s.summary !== undefined ? { summary: s.summary } : {}) })),
       vars: state.vars,
       dryRun: o.dryRun,
       signal: ctl.signal,

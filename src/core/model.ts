@@ -264,6 +264,23 @@ const gateStep = z
   })
   .strict();
 
+/** Host-side and composite checks of the preflight (src/steps/probes/): one name each. */
+export const PROBES = ['connectivity', 'client-tools', 'disk-space', 'conflicts', 'backup', 'health', 'terminal', 'lint', 'risk', 'summary'] as const;
+
+const probeStep = z
+  .object({
+    ...common,
+    kind: z.literal('probe'),
+    with: z
+      .object({
+        probe: z.enum(PROBES),
+        /** Migrations directory for conflicts / lint / risk, relative to the runbook; default the package's sql/migrations. */
+        dir: z.string().optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
 export const stepSchema = z.discriminatedUnion('kind', [
   noteStep,
   checklistStep,
@@ -276,6 +293,7 @@ export const stepSchema = z.discriminatedUnion('kind', [
   httpStep,
   migrateStep,
   gateStep,
+  probeStep,
 ]);
 
 export const PHASES = ['before', 'during', 'after', 'incident', 'training'] as const;
@@ -306,6 +324,11 @@ export const runbookSchema = z
       .strict()
       .optional(),
     vars: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    /**
+     * read-only: steps that only read (checks, probes, gates, notes) run without waiting for enter in the TUI,
+     * so a preflight of twenty checks runs through; steps that write or ask still wait. Default: every step waits.
+     */
+    autorun: z.enum(['none', 'read-only']).optional(),
     steps: z.array(stepSchema).min(1),
   })
   .strict();
@@ -321,4 +344,4 @@ export type Risk = (typeof RISKS)[number];
 export type StepOf<K extends StepKind> = Extract<Step, { kind: K }>;
 
 /** Steps that change nothing and so may be re-run safely on resume. */
-export const READ_ONLY_KINDS: ReadonlySet<StepKind> = new Set(['note', 'check', 'wait', 'checklist', 'confirm', 'choose', 'gate']);
+export const READ_ONLY_KINDS: ReadonlySet<StepKind> = new Set(['note', 'check', 'wait', 'checklist', 'confirm', 'choose', 'gate', 'probe']);

@@ -140,6 +140,43 @@ export interface BackupEvidence {
   kind: string;
 }
 
+/** A PostgreSQL client tool as found on this machine. */
+export interface ClientTool {
+  name: string;
+  path?: string;
+  /** e.g. 15.18 */
+  version?: string;
+  major?: number;
+  /** Why it could not be used (not found, version unreadable). */
+  problem?: string;
+}
+
+export interface LintFindingView {
+  file: string;
+  line: number;
+  rule: string;
+  level: string;
+  message: string;
+  verdict: 'kept' | 'filtered';
+  why?: string;
+  help?: string;
+}
+
+/** The machine the operator runs on: what the preflight checks outside the database. */
+export interface HostPort {
+  /** A fresh connection to the target, timed, then closed: ms and the server's version. */
+  connectTime(): Promise<{ ms: number; serverVersion: string; serverVersionNum: number }>;
+  clientTool(name: 'pg_dump' | 'pg_restore' | 'psql'): Promise<ClientTool>;
+  /** Free and total bytes of the filesystem that holds `dir` (or its nearest existing parent). */
+  diskSpace(dir: string): Promise<{ path: string; free: number; total: number }>;
+  /** Where backups go (config backup_dir, else <state dir>/backups). */
+  backupDir: string;
+  /** The operator's environment (SSH_CONNECTION, TMUX, STY, TERM …). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Lint migration files for lock hazards (squawk); throws with a clear message when the linter is unavailable. */
+  lint(files: { path: string; noTransaction: boolean }[], signal?: AbortSignal): Promise<{ tool: string; version: string; findings: LintFindingView[] }>;
+}
+
 /** Where gates find their evidence: the journal of earlier runs and the backup catalogue. */
 export interface EvidencePort {
   lastRun(runbookId: string, target: TargetInfo): Promise<RunEvidence | undefined>;
@@ -155,6 +192,7 @@ export interface Ports {
   /** The migration engine (src/db/migrate); absent in fakes that do not need it. */
   migrations?: MigrationPort;
   evidence?: EvidencePort;
+  host?: HostPort;
 }
 
 /** Everything a step may use. */
@@ -177,6 +215,8 @@ export interface StepContext<S extends Step = Step> {
   rows(columns: string[], rows: string[][], total: number): void;
   /** Lines kept up to date in place while the step runs (e.g. the lock radar); [] clears them. */
   live(lines: string[]): void;
+  /** The steps of this run before this one, as they ended (the preflight's summary reads them). */
+  earlier: ReadonlyArray<{ id: string; title: string; status: string; summary?: string }>;
   /** Ask the operator (or the flags, in line mode). Resolves to the answer; the engine journals both sides. */
   ask(request: DistributiveOmit<DecisionRequest, 'id' | 'stepId'>): Promise<DecisionAnswer>;
 }

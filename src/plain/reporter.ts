@@ -91,6 +91,11 @@ export class PlainReporter {
       case 'decision-made': {
         const rec = this.state.decisions[this.state.decisions.length - 1];
         if (!rec || before.pending?.kind === 'proceed') return;
+        // Nobody saw a prompt when a flag or a default answered: the log must still say what was asked.
+        const q = before.pending;
+        if (q && rec.by !== 'operator' && (q.kind === 'choose' || q.kind === 'confirm' || q.kind === 'type-to-confirm')) {
+          this.line(`${t}       ${p.dim('asked:')} ${this.fit(q.prompt, 24)}`);
+        }
         this.line(`${t}       ${p.dim('answer:')} ${rec.answer} ${p.dim(`(${rec.by === 'flag' ? 'from a flag' : rec.by === 'default' ? 'default' : 'operator'})`)}`);
         return;
       }

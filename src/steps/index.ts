@@ -7,9 +7,10 @@ import { gate } from './gate.js';
 import { http } from './http.js';
 import { migrate } from './migrate.js';
 import { note } from './note.js';
+import { probe } from './probe.js';
 import { shell } from './shell.js';
 import { sql } from './sql.js';
 import { wait } from './wait.js';
 
 /** One handler per step kind; the engine looks them up by `kind`. */
-export const handlers: Handlers = { note, checklist, check, sql, confirm, choose, wait, shell, http, migrate, gate };
+export const handlers: Handlers = { note, checklist, check, sql, confirm, choose, wait, shell, http, migrate, gate, probe };

@@ -1,5 +1,5 @@
 import type { Step } from '../core/model.js';
-import { gateText, migrateText } from '../core/describe.js';
+import { gateText, migrateText, probeText } from '../core/describe.js';
 
 /**
  * What a step will do, for the pane before it runs: its SQL (or the file it comes from), its command, the
@@ -31,6 +31,8 @@ export function previewLines(step: Step): string[] {
       return [migrateText(step.with), ...(step.with.dir ? [`files from ${step.with.dir}`] : [])];
     case 'gate':
       return [gateText(step.with)];
+    case 'probe':
+      return [probeText(step.with)];
   }
 }
 

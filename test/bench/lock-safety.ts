@@ -196,7 +196,7 @@ async function trial(name: string, url: string, holdMs: number, migrate: (url: s
     "SELECT count(*)::int AS n FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE c.relname LIKE 'parlant\\_%' AND i.indisvalid",
   )).rows[0]?.n;
   await tables.end();
-  const retries = (out.match(/: attempt \d+ of \d+ in/g) ?? []).length;
+  const retries = (out.match(/: attempt \d+ of \d+ in|retry \d+\/\d+ in/g) ?? []).length;
   return { name, wallMs, probe: p, note: `${n} parlant tables, ${idx} valid indexes${name === 'ours' ? `, ${retries} lock_timeout retries` : `, ${out}`}` };
 }
 

@@ -79,6 +79,7 @@ function harness(s: Setup): Harness {
     rows: () => {
       throw new Error('a gate shows no rows');
     },
+    earlier: [],
     live: () => {
       throw new Error('a gate shows no live lines');
     },

@@ -290,11 +290,11 @@ class Session {
             continue;
           }
         }
-        const msg = this.describeFailure(base, file.text, err);
+        const msg = this.describeFailure(base, file.text, err) + this.blockedBy(err);
         const where =
           dir === 'up'
-            ? ` ${base} ran in one transaction and was rolled back: the database is as it was before ${m.version}_${m.name}.`
-            : ` ${base} ran in one transaction and was rolled back: ${m.version}_${m.name} is still applied.`;
+            ? `\n${base} ran in one transaction and was rolled back: the database is as it was before ${m.version}_${m.name}.`
+            : `\n${base} ran in one transaction and was rolled back: ${m.version}_${m.name} is still applied.`;
         await this.record(w, dir, started, 'failed', msg, dir === 'up' ? 'failed' : undefined);
         return {
           ok: false,
@@ -470,9 +470,9 @@ class Session {
         ? `${base} was cancelled${current ? ` at line ${current.line}` : ''}`
         : e instanceof VerifyFailed
           ? e.message
-          : this.describeFailure(base, current?.text ?? '', e instanceof Error ? e : new Error(String(e)), current?.line);
+          : this.describeFailure(base, current?.text ?? '', e instanceof Error ? e : new Error(String(e)), current?.line) + this.blockedBy(e);
       const state =
-        ` ${base} runs statement by statement: the statements before ${current ? `line ${current.line}` : 'the failure'} are done and stay done` +
+        `\n${base} runs statement by statement: the statements before ${current ? `line ${current.line}` : 'the failure'} are done and stay done` +
         (leftovers.length ? `; ${leftovers.join(', ')} ${leftovers.length === 1 ? 'is' : 'are'} INVALID and will be dropped and rebuilt by the next run` : '') +
         `. ${m.version}_${m.name} is marked ${dir === 'up' ? 'failed' : 'half rolled back'}; running the same command again continues it.`;
       try {
@@ -540,7 +540,16 @@ class Session {
     const message = e.message.replace(/ at line \d+, column \d+/, '');
     const where = line !== undefined ? ` line ${line}, column ${e.column}` : '';
     const shown = stmt ? `\n  in: ${oneLine(stmt.text)}` : text && firstLine > 1 ? `\n  in: ${oneLine(text)}` : '';
-    return `${base}${where}: ${message}${shown}\n`;
+    return `${base}${where}: ${message}${shown}`;
+  }
+
+  /** After a lock_timeout, who was in the way (the radar's last picture), for the failure message. */
+  private blockedBy(e: unknown): string {
+    if (!(e instanceof DbError) || e.code !== LOCK_NOT_AVAILABLE) return '';
+    const b = this.lastRadar?.blockers ?? [];
+    if (!b.length) return '';
+    const q = this.lastRadar?.queued ? `; ${this.lastRadar.queued} session${this.lastRadar.queued === 1 ? '' : 's'} were queued behind the migration` : '';
+    return `\n  blocked by ${b.map(blockerText).join('; ')}${q}`;
   }
 }
 
