@@ -5,7 +5,7 @@
 -- each object matches what the migration would create (a half-applied earlier run, or another tool) or
 -- conflicts with it.
 SELECT 'table' AS kind, c.relname::text AS name,
-       CASE c.relkind WHEN 'r' THEN '' WHEN 'p' THEN 'partitioned table' WHEN 'v' THEN 'a view' WHEN 'm' THEN 'a materialized view' ELSE 'relkind ' || c.relkind END
+       CASE c.relkind WHEN 'r' THEN '' WHEN 'p' THEN 'partitioned table' WHEN 'v' THEN 'a view' WHEN 'm' THEN 'a materialized view' ELSE 'relkind ' || c.relkind::text END
          || CASE WHEN c.reltuples > 0 THEN ' ~' || c.reltuples::bigint || ' rows' ELSE '' END AS detail
 FROM pg_class c
 WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relname LIKE 'parlant\_%'

@@ -333,7 +333,7 @@ export async function runEngine(o: EngineOptions): Promise<RunState> {
       at: now(),
       stepId: step.id,
       status: result.status,
-      summary: renderTemplate(result.summary, state.vars),
+      summary: renderTemplate(result.summary, { ...state.vars, ...(result.vars ?? {}) }),
       ...(result.error ? { error: result.error } : {}),
       ...(result.advice ? { advice: result.advice } : {}),
       durationMs: now() - started,

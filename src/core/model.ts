@@ -114,6 +114,8 @@ const checkStep = z
         advice: z.string().optional(),
         /** Name under which the first row is stored for later `when: {var: name.column}` and templates. */
         save_as: z.string().optional(),
+        /** The summary when the expectation holds ("none found" reads better than "No rows"); {{rows}} is the row count. */
+        ok_summary: z.string().optional(),
       })
       .strict()
       .refine(oneSqlSource.check, oneSqlSource.message),

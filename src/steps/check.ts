@@ -32,7 +32,7 @@ export const check: StepHandler<StepOf<'check'>> = async (ctx) => {
   }
   // A reason that starts with a column name keeps it as written (version_num is 150018).
   const summary = w.expect.column !== undefined ? verdict.reason : capitalise(verdict.reason);
-  if (verdict.ok) return { status: 'passed', summary, vars };
+  if (verdict.ok) return { status: 'passed', summary: w.ok_summary !== undefined ? w.ok_summary.replace(/\{\{\s*rows\s*\}\}/g, String(result.rows.length)) : summary, vars };
   return {
     status: w.severity === 'warn' ? 'warned' : 'failed',
     summary,

@@ -24,12 +24,18 @@ export const lint: Probe = async (ctx) => {
   }
   const kept = r.findings.filter((f) => f.verdict === 'kept');
   const filtered = r.findings.filter((f) => f.verdict === 'filtered');
-  const rows = [...kept, ...filtered].map((f) => [
-    f.verdict === 'kept' ? 'HAZARD' : 'filtered',
-    `${path.basename(f.file)}:${f.line}`,
-    f.rule,
-    f.verdict === 'kept' ? `${f.message}${f.help ? ` — ${f.help}` : ''}` : (f.why ?? ''),
-  ]);
+  // Hazards one by one; filtered findings once per file and rule, with the count and the reason.
+  const groups = new Map<string, { file: string; rule: string; n: number; why: string }>();
+  for (const f of filtered) {
+    const key = `${f.file}\0${f.rule}`;
+    const g = groups.get(key) ?? { file: path.basename(f.file), rule: f.rule, n: 0, why: f.why ?? '' };
+    g.n++;
+    groups.set(key, g);
+  }
+  const rows = [
+    ...kept.map((f) => ['HAZARD', `${path.basename(f.file)}:${f.line}`, f.rule, `${f.message}${f.help ? ` — ${f.help}` : ''}`]),
+    ...[...groups.values()].map((g) => [`filtered ×${g.n}`, g.file, g.rule, g.why]),
+  ];
   if (rows.length) ctx.rows(['verdict', 'where', 'rule', 'what'], rows.slice(0, 50), rows.length);
   const what = `${r.tool} ${r.version} on ${pending.length} pending file${pending.length === 1 ? '' : 's'}`;
   const filteredNote = filtered.length ? ` (${filtered.length} finding${filtered.length === 1 ? '' : 's'} filtered as irrelevant, each with the reason)` : '';
