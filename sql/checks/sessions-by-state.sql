@@ -1,7 +1,7 @@
 -- Other sessions on this database, by state: what a migration would share the server with.
 SELECT coalesce(state, 'background') AS state,
        count(*)                      AS sessions,
-       max(now() - xact_start)       AS longest_transaction
+       to_char(max(now() - xact_start), 'HH24:MI:SS') AS longest_transaction
 FROM pg_stat_activity
 WHERE datname = current_database()
   AND pid <> pg_backend_pid()

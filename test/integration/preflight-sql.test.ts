@@ -510,7 +510,8 @@ describe('activity-blocking.sql and activity-long.sql', () => {
     const done = new Promise<number | null>((resolve) => dump.on('exit', (code) => resolve(code)));
     try {
       // Waiting for its lock, pg_dump is active (between its queries it is briefly idle in transaction).
-      const waiting = (x: Row): boolean => x.app === 'pg_dump' && x.state === 'active';
+      // Wait until it is blocked at its LOCK TABLE, not just between two of its catalog queries.
+      const waiting = (x: Row): boolean => x.app === 'pg_dump' && x.state === 'active' && /LOCK TABLE/.test(String(x.query));
       const { rows } = await waitFor(() => run('activity-long.sql'), (r) => r.rows.some(waiting));
       const row = rows.find(waiting)!;
       expect(row).toMatchObject({ state: 'active', why: expect.stringMatching(/^pg_dump of this database is running: its snapshot stalls CREATE INDEX CONCURRENTLY/) });
