@@ -47,7 +47,7 @@ Examples:
   npm run demo                                  sandbox + home
   parlant-runbook sandbox start                 prints the sandbox URL
   parlant-runbook --db "$(parlant-runbook sandbox url)" run tour --plain
-  parlant-runbook run restore --confirm sim     destructive steps need the database name
+  parlant-runbook run rollback --confirm sim    destructive steps need the database name
   parlant-runbook report latest`,
     );
 

@@ -1,10 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EXIT } from '../core/events.js';
-import { migrationStatus, loadMigrations, type StatusRow } from '../core/migrations.js';
+import { loadMigrations, type StatusRow } from '../core/migrations.js';
 import { packageRoot } from '../core/paths.js';
-import { appliedRecords, trackingExists } from '../db/migrate/catalog.js';
-import { toDbError } from '../db/port.js';
 import { formatTable } from '../plain/table.js';
 import { openSession, type Basics } from './session.js';
 
@@ -24,18 +22,16 @@ interface OtherTool {
  */
 export async function statusCommand(b: Basics, o: { dir?: string }): Promise<number> {
   const dir = o.dir ? path.resolve(o.dir) : path.join(packageRoot(), 'sql', 'migrations');
-  const files = await loadMigrations(dir);
+  await loadMigrations(dir); // bad files are refused before any connection
   const session = await openSession(b, undefined);
   let rows: StatusRow[];
   let tracking: boolean;
   let others: OtherTool[];
   try {
-    tracking = await trackingExists(session.client);
-    rows = migrationStatus(files, await appliedRecords(session.client));
+    if (!session.ports.migrations) throw new Error('the session has no migration engine');
+    ({ rows, tracking } = await session.ports.migrations.status(dir));
     const sql = await readFile(path.join(packageRoot(), 'sql', 'status', 'other-tools.sql'), 'utf8');
-    others = (await session.client.query<OtherTool>(sql)).rows;
-  } catch (e) {
-    throw toDbError(e, '');
+    others = (await session.db.query(sql, [], { readOnly: true })).rows as unknown as OtherTool[];
   } finally {
     await session.close();
   }
@@ -72,11 +68,11 @@ export async function statusCommand(b: Basics, o: { dir?: string }): Promise<num
     for (const l of formatTable(['tool', 'relation', 'state', 'detail'], others.map((x) => [x.tool, x.relation, x.state, x.detail ?? '']), width)) b.out(`${l}\n`);
     for (const x of others.filter((x) => x.warning)) b.out(`${p.warn('warning:')} ${x.tool} (${x.relation}): ${x.warning}\n`);
   }
-  for (const r of attention) b.out(`${p.warn('→')} ${advice(r)}\n`);
+  for (const r of attention) b.out(`${p.warn('→')} ${advice(r, dir)}\n`);
   return attention.length ? EXIT.stepFailed : EXIT.done;
 }
 
-function advice(r: StatusRow): string {
+function advice(r: StatusRow, dir: string): string {
   switch (r.state) {
     case 'drift':
       return `${r.version}_${r.name}: the file changed after it was applied (${r.detail}). Restore it as applied; put changes in a new migration.`;
@@ -85,7 +81,7 @@ function advice(r: StatusRow): string {
     case 'interrupted':
       return `${r.version}_${r.name} was interrupted; running migrate again continues it (its statements are safe to repeat).`;
     case 'missing-file':
-      return `${r.version}_${r.name} is applied but its files are gone from ${'sql/migrations'}; restore them before any rollback.`;
+      return `${r.version}_${r.name} is applied but its files are gone from ${dir}; restore them before any migrate or rollback.`;
     default:
       return '';
   }

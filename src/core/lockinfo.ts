@@ -198,9 +198,16 @@ function splitTokens(tokens: Token[]): Token[][] {
 
 /** Strip -- comments and /* *\/ comments outside of string literals and quoted identifiers; collapse whitespace. */
 export function normalizeStatement(statement: string): string {
-  return lex(statement)
-    .map((t, k) => (k > 0 && t.spaced ? ` ${t.text}` : t.text))
-    .join('');
+  return joinTokens(lex(statement));
+}
+
+/** The statements of a script, each normalised, split at `;` outside literals, quoted names and dollar quotes. */
+export function sqlStatements(sql: string): string[] {
+  return splitTokens(lex(sql)).map(joinTokens);
+}
+
+function joinTokens(tokens: Token[]): string {
+  return tokens.map((t, k) => (k > 0 && t.spaced ? ` ${t.text}` : t.text)).join('');
 }
 
 // ---------------------------------------------------------------------------------------------------------------

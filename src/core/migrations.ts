@@ -420,6 +420,17 @@ export interface Blocker {
   query: string | null;
 }
 
+/** `pid 4121 (sim-web) idle in transaction for 38s: UPDATE workspace …` — for messages and prompts. */
+export function describeBlocker(b: Blocker): string {
+  const age = b.ageSeconds !== null ? ` for ${b.ageSeconds}s` : '';
+  return `pid ${b.pid} (${b.applicationName || 'no application_name'}) ${b.state ?? ''}${age}${b.query ? `: ${oneLine(b.query).slice(0, 60)}` : ''}`;
+}
+
+/** SQL on one line, comments and literals blanked, cut to 120 characters. */
+export function oneLine(sql: string): string {
+  return codeOnly(sql).replace(/\s+/g, ' ').trim().slice(0, 120);
+}
+
 export type MigrationEvent =
   | { type: 'lock-wait'; holder?: LockHolder; waitedMs: number }
   | { type: 'lock-acquired'; waitedMs: number }

@@ -153,10 +153,12 @@ export interface ClientTool {
 
 export interface LintFindingView {
   file: string;
+  /** 1-based. */
   line: number;
   rule: string;
   level: string;
   message: string;
+  /** kept: shown as a hazard; filtered: cannot matter here, and `why` says why. */
   verdict: 'kept' | 'filtered';
   why?: string;
   help?: string;

@@ -22,7 +22,7 @@
 // - Overall: the highest factor, except that data volume and table size count at most Medium for an additive change
 //   that holds no long lock: such a change costs the same on ten rows as on ten billion.
 
-import { lockConflicts, normalizeStatement, statementLocks, type StatementLocks } from './lockinfo.js';
+import { lockConflicts, sqlStatements, statementLocks, type StatementLocks } from './lockinfo.js';
 import { codeOnly, parseDirectives } from './migrations.js';
 
 export type Level = 'low' | 'medium' | 'high';
@@ -188,46 +188,6 @@ interface Analysed {
 /** The pending files' statements, classified in order against the objects earlier statements created. */
 interface Analysis {
   statements: Analysed[];
-}
-
-/** Split normalised SQL (no comments left) at `;` outside literals, quoted identifiers and dollar quotes. */
-function splitNormalized(text: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  let i = 0;
-  while (i < text.length) {
-    const c = text.charAt(i);
-    const prev = i > 0 ? text.charAt(i - 1) : '';
-    if (c === "'") {
-      // E'…' allows backslash escapes; the E must start a token
-      const backslash = /[eE]/.test(prev) && !/[\w$]/.test(i > 1 ? text.charAt(i - 2) : '');
-      let j = i + 1;
-      while (j < text.length) {
-        const d = text.charAt(j);
-        if (backslash && d === '\\') j += 2;
-        else if (d === "'" && text.charAt(j + 1) === "'") j += 2;
-        else if (d === "'") break;
-        else j += 1;
-      }
-      i = j + 1;
-    } else if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && !(text.charAt(j) === '"' && text.charAt(j + 1) !== '"')) j += text.charAt(j) === '"' ? 2 : 1;
-      i = j + 1;
-    } else if (c === '$' && !/[\w$]/.test(prev)) {
-      const m = /^\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(text.slice(i));
-      if (m) {
-        const close = text.indexOf(m[0], i + m[0].length);
-        i = close < 0 ? text.length : close + m[0].length;
-      } else i += 1;
-    } else if (c === ';') {
-      out.push(text.slice(start, i).trim());
-      start = i + 1;
-      i += 1;
-    } else i += 1;
-  }
-  out.push(text.slice(start).trim());
-  return out.filter((s) => s !== '');
 }
 
 /** The unquoted, unqualified name: `public."User"` → `User`, `parlant_agent` → `parlant_agent`. */
@@ -452,7 +412,7 @@ function analyse(pending: RiskInputs['pending']): Analysis {
   for (const p of pending) {
     const batched = repeats(p.sql, p.file);
     const first = statements.length;
-    for (const stmt of splitNormalized(normalizeStatement(p.sql))) {
+    for (const stmt of sqlStatements(p.sql)) {
       const sl = statementLocks(stmt);
       const code = codeOnly(stmt);
       const { effect, why } = effectOf(stmt, code, sl, reg);

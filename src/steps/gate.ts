@@ -1,6 +1,7 @@
 import { formatMs } from '../core/engine.js';
 import { durationMs, type StepOf } from '../core/model.js';
 import type { StepHandler } from '../core/ports.js';
+import { BACKUP_FIX, judgeBackup } from './backup-evidence.js';
 
 const DAY = 86_400_000;
 
@@ -27,12 +28,10 @@ export const gate: StepHandler<StepOf<'gate'>> = async (ctx) => {
     else return { status: 'passed', summary: `Preflight passed ${formatMs(now - r.finishedAt)} ago (run ${r.runId})` };
   } else {
     const maxAge = durationMs(w.max_age, ctx.config.maxBackupAgeMs ?? DAY);
-    const b = ev ? await ev.latestBackup(ctx.target) : undefined;
-    fix = 'Take and verify a backup first: parlant-runbook run backup';
-    if (!b) missing = `no backup of ${ctx.target.database} on ${ctx.target.host}:${ctx.target.port} is in the backup catalogue`;
-    else if (!b.verified) missing = `the newest backup (${b.file}) is not verified`;
-    else if (now - b.finishedAt > maxAge) missing = `the newest verified backup (${b.file}) is ${formatMs(now - b.finishedAt)} old, more than ${formatMs(maxAge)}`;
-    else return { status: 'passed', summary: `Verified backup ${formatMs(now - b.finishedAt)} old: ${b.file}` };
+    const verdict = judgeBackup(ev ? await ev.latestBackup(ctx.target) : undefined, now, maxAge, ctx.target);
+    fix = BACKUP_FIX;
+    if (verdict.ok) return { status: 'passed', summary: verdict.summary };
+    missing = verdict.problem;
   }
   const reason = ctx.vars.override_gates;
   if (!enforced) {

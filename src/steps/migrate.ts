@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { durationMs, type StepOf } from '../core/model.js';
-import type { Blocker, BlockerAction, MigrationEvent } from '../core/migrations.js';
+import { formatMs } from '../core/engine.js';
+import { describeBlocker, oneLine, type Blocker, type BlockerAction, type MigrationEvent } from '../core/migrations.js';
 import { packageRoot } from '../core/paths.js';
 import type { StepContext, StepHandler } from '../core/ports.js';
 
@@ -71,7 +72,7 @@ function shower(ctx: StepContext, lockTimeoutMs: number): (e: MigrationEvent) =>
     switch (e.type) {
       case 'lock-wait':
         live([
-          `waiting ${secs(e.waitedMs)} for the migration lock`,
+          `waiting ${formatMs(e.waitedMs)} for the migration lock`,
           ...(e.holder
             ? [
                 `held by pid ${e.holder.pid} ${e.holder.applicationName || '(no application_name)'}`,
@@ -82,7 +83,7 @@ function shower(ctx: StepContext, lockTimeoutMs: number): (e: MigrationEvent) =>
         return;
       case 'lock-acquired':
         live([]);
-        ctx.output(`Migration lock taken${e.waitedMs > 1000 ? ` after ${secs(e.waitedMs)}` : ''} (one migration per database at a time)`);
+        ctx.output(`Migration lock taken${e.waitedMs > 1000 ? ` after ${formatMs(e.waitedMs)}` : ''} (one migration per database at a time)`);
         return;
       case 'plan':
         ctx.output(`${e.direction === 'up' ? 'To apply' : 'To roll back'}: ${e.files.join(', ')}`);
@@ -91,7 +92,7 @@ function shower(ctx: StepContext, lockTimeoutMs: number): (e: MigrationEvent) =>
         live([]);
         const how =
           e.mode === 'transaction'
-            ? `one transaction, lock_timeout ${secs(lockTimeoutMs)}`
+            ? `one transaction, lock_timeout ${formatMs(lockTimeoutMs)}`
             : e.mode === 'batches'
               ? 'in batches, each its own transaction'
               : 'statement by statement, outside a transaction';
@@ -100,21 +101,21 @@ function shower(ctx: StepContext, lockTimeoutMs: number): (e: MigrationEvent) =>
       }
       case 'statement':
         live([]);
-        ctx.output(`  ${e.summary}  ${secs(e.ms)}  (${e.index}/${e.total})`);
+        ctx.output(`  ${e.summary}  ${formatMs(e.ms)}  (${e.index}/${e.total})`);
         return;
       case 'radar':
         live([
-          `waiting ${secs(e.waitingMs)} for a lock${attempt}`,
-          ...e.blockers.slice(0, 3).flatMap((b) => [`blocked by pid ${b.pid} ${b.applicationName || '(no application_name)'}`, `  ${b.state ?? ''}${b.ageSeconds !== null ? ` ${b.ageSeconds}s` : ''}${b.query ? `: ${oneLine(b.query)}` : ''}`]),
+          `waiting ${formatMs(e.waitingMs)} for a lock${attempt}`,
+          ...e.blockers.slice(0, 3).flatMap((b) => [`blocked by pid ${b.pid} ${b.applicationName || '(no application_name)'}`, `  ${b.state ?? ''}${b.ageSeconds !== null ? ` ${b.ageSeconds}s` : ''}${b.query ? `: ${oneLine(b.query).slice(0, 60)}` : ''}`]),
           ...(e.queued ? [`${e.queued} session${e.queued === 1 ? '' : 's'} queued behind us`] : []),
         ]);
         return;
       case 'retry':
         attempt = ` (attempt ${e.attempt} of ${e.of})`;
-        ctx.output(`  retry ${e.attempt}/${e.of} in ${secs(e.delayMs)} · ${e.reason}`, 'stderr');
+        ctx.output(`  retry ${e.attempt}/${e.of} in ${formatMs(e.delayMs)} · ${e.reason}`, 'stderr');
         return;
       case 'batch':
-        ctx.output(`  batch ${e.batch}: ${e.rows} rows (${e.total} in all)  ${secs(e.ms)}`);
+        ctx.output(`  batch ${e.batch}: ${e.rows} rows (${e.total} in all)  ${formatMs(e.ms)}`);
         return;
       case 'invalid-index':
         ctx.output(
@@ -134,7 +135,7 @@ function shower(ctx: StepContext, lockTimeoutMs: number): (e: MigrationEvent) =>
       case 'file-done':
         live([]);
         attempt = '';
-        ctx.output(`✔ ${e.file} in ${secs(e.ms)}`);
+        ctx.output(`✔ ${e.file} in ${formatMs(e.ms)}`);
         return;
       case 'dry-run':
         ctx.output(`── ${e.file} (dry run: nothing runs)`);
@@ -149,7 +150,7 @@ function shower(ctx: StepContext, lockTimeoutMs: number): (e: MigrationEvent) =>
 
 /** Retries used up and somebody is in the way: keep waiting, cancel or terminate them (typed), or stop. */
 async function askAboutBlockers(ctx: StepContext, blockers: Blocker[], file: string): Promise<BlockerAction> {
-  const who = blockers.map(blocker).join('; ');
+  const who = blockers.map(describeBlocker).join('; ');
   const a = await ctx.ask({
     kind: 'choose',
     prompt: `${file} could not get its lock: ${who}. What now?`,
@@ -174,17 +175,4 @@ async function askAboutBlockers(ctx: StepContext, blockers: Blocker[], file: str
     ),
   });
   return typed.kind === 'typed' && typed.text === ctx.target.database ? choice : 'stop';
-}
-
-function oneLine(q: string): string {
-  return q.replace(/\s+/g, ' ').trim().slice(0, 60);
-}
-
-function blocker(b: Blocker): string {
-  const q = b.query ? `: ${oneLine(b.query).slice(0, 50)}` : '';
-  return `pid ${b.pid} (${b.applicationName || 'no application_name'}) ${b.state ?? ''}${b.ageSeconds !== null ? ` ${b.ageSeconds}s` : ''}${q}`;
-}
-
-function secs(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../core/paths.js';
 import { describeFailure, runToEnd, ToolNotFoundError } from './run.js';
+import type { LintFindingView } from '../core/ports.js';
 
 /**
  * Preflight check 13: lint the pending migration files for lock hazards with squawk (the `squawk-cli` npm package,
@@ -31,19 +32,11 @@ import { describeFailure, runToEnd, ToolNotFoundError } from './run.js';
  * the whole ordered set.
  */
 
-export interface LintFinding {
-  file: string;
-  /** 1-based. */
-  line: number;
+/** A finding as the preflight shows it (core's LintFindingView), plus the column. */
+export interface LintFinding extends LintFindingView {
   /** 1-based, in characters. */
   column: number;
-  rule: string;
   level: 'error' | 'warning';
-  message: string;
-  help?: string;
-  /** kept: shown as a warning; filtered: not relevant here, with why. */
-  verdict: 'kept' | 'filtered';
-  why?: string;
 }
 
 export interface LintResult {

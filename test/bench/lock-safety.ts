@@ -23,6 +23,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { appProbe } from '../helpers/app-probe.js';
+import { inDatabase } from '../helpers/catalog.js';
 
 /** The repository root, found by walking up (this file runs compiled from tmp/bench/…). */
 function repoRoot(): string {
@@ -65,12 +67,6 @@ function cleanEnv(extra: Record<string, string>): Record<string, string> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function inDb(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
 interface ProbeResult {
   n: number;
   maxMs: number;
@@ -80,27 +76,12 @@ interface ProbeResult {
   stalledMs: number;
 }
 
-/** The application: one write to a workspace row every 100 ms (the next at once when one took longer). */
+/** The application (test/helpers/app-probe.ts), summarised: worst, p99, writes over 500 ms, time stalled. */
 function probe(url: string): { stop(): Promise<ProbeResult> } {
-  let running = true;
-  const lat: number[] = [];
-  const loop = (async () => {
-    const c = new pg.Client({ connectionString: url, application_name: 'bench-probe' });
-    await c.connect();
-    const t0 = Date.now();
-    for (let k = 0; running; k++) {
-      const s = performance.now();
-      await c.query('UPDATE workspace SET name = name WHERE id = (SELECT max(id) FROM workspace)');
-      lat.push(performance.now() - s);
-      const next = t0 + (k + 1) * 100 - Date.now();
-      if (next > 0) await sleep(next);
-    }
-    await c.end();
-  })();
+  const p = appProbe(url, 'bench-probe');
   return {
     async stop() {
-      running = false;
-      await loop;
+      const lat = (await p.stop()).map((w) => w.ms);
       const sorted = [...lat].sort((a, b) => a - b);
       return {
         n: lat.length,
@@ -213,7 +194,7 @@ async function main(): Promise<void> {
     const url = String(s.stdout).trim().split('\n').pop() ?? '';
     if (s.exitCode !== 0 || !url.startsWith('postgres')) throw new Error(`sandbox start failed:\n${String(s.stdout)}\n${String(s.stderr)}`);
     // Both copies before anything touches sim (a template must have no other session).
-    const admin = new pg.Client({ connectionString: inDb(url, 'postgres') });
+    const admin = new pg.Client({ connectionString: inDatabase(url, 'postgres') });
     await admin.connect();
     for (const db of ['bench_ours', 'bench_psql']) await admin.query(`CREATE DATABASE ${db} TEMPLATE sim`);
     const v = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version;
@@ -223,9 +204,9 @@ async function main(): Promise<void> {
     console.log(`blocker: BEGIN; UPDATE workspace … WHERE id = min(id); held ${holdMs / 1000} s from the start, then COMMIT`);
     console.log('probe:   UPDATE workspace … WHERE id = max(id), every 100 ms, on its own connection\n');
 
-    const ours = await trial('ours', inDb(url, 'bench_ours'), holdMs, runOurs);
+    const ours = await trial('ours', inDatabase(url, 'bench_ours'), holdMs, runOurs);
     console.log(`  ours done (${(ours.wallMs / 1000).toFixed(1)} s)`);
-    const plain = await trial('psql', inDb(url, 'bench_psql'), holdMs, runPsql);
+    const plain = await trial('psql', inDatabase(url, 'bench_psql'), holdMs, runPsql);
     console.log(`  psql done (${(plain.wallMs / 1000).toFixed(1)} s)\n`);
 
     const row = (t: Trial) =>

@@ -1,5 +1,12 @@
 import pg from 'pg';
 
+/** The same server and credentials, another database (`…/sim?host=…` → `…/<db>?host=…`). */
+export function inDatabase(url: string, db: string): string {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
 /** Run one query on a fresh connection. */
 export async function q<T extends Record<string, unknown> = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const c = new pg.Client({ connectionString: url });

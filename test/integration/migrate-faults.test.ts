@@ -2,11 +2,11 @@ import { execa } from 'execa';
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/core/paths.js';
-import { parlantTableCount, q } from '../helpers/catalog.js';
+import { appProbe } from '../helpers/app-probe.js';
+import { inDatabase as inDb, parlantTableCount, q } from '../helpers/catalog.js';
 import { BIN, tempStateDir } from '../helpers/cli.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
@@ -23,15 +23,11 @@ const FAULTS = path.join(ROOT, 'test', 'fixtures', 'migrations', 'faults');
 const MIGRATIONS = path.join(ROOT, 'sql', 'migrations');
 
 /** The same server, another database. */
-function inDb(url: string, name: string): string {
-  return url.replace(/\/sim(\?|$)/, `/${name}$1`);
-}
-
 beforeAll(async () => {
   cluster = await startTestCluster({ withSimData: true });
   // Copies of the Sim database before anything touches it (CREATE DATABASE … TEMPLATE needs sim unused).
   const admin = inDb(cluster.superuserUrl, 'postgres');
-  for (const name of ['crowd', 'blocked', 'budget']) await q(admin, `CREATE DATABASE ${name} TEMPLATE sim OWNER sim_admin`);
+  for (const name of ['crowd', 'blocked', 'budget', 'ctrlc']) await q(admin, `CREATE DATABASE ${name} TEMPLATE sim OWNER sim_admin`);
   for (const name of ['killtx', 'killcic']) await q(admin, `CREATE DATABASE ${name} TEMPLATE template0 OWNER sim_admin`);
 });
 afterAll(async () => {
@@ -51,6 +47,8 @@ interface Running {
   text(): string;
   done: Promise<Finished>;
   kill9(): void;
+  /** Ctrl+C as a terminal sends it. */
+  interrupt(): void;
 }
 
 /** The real binary, as an operator on a machine of their own runs it: own state directory, no terminal. */
@@ -78,7 +76,7 @@ function start(args: string[], url: string, timeoutMs = 120_000): Running {
     stderr: String(r.stderr),
     ms: Date.now() - t0,
   }));
-  return { text: () => seen, done, kill9: () => sub.kill('SIGKILL') };
+  return { text: () => seen, done, kill9: () => sub.kill('SIGKILL'), interrupt: () => sub.kill('SIGINT') };
 }
 
 /** A runbook with one migrate step over a copy of `source` in ./migs. */
@@ -121,31 +119,14 @@ async function backendAlive(su: pg.Client, pid: number): Promise<boolean> {
   return (await su.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).rowCount === 1;
 }
 
-/**
- * The application: its own connection, one write to a workspace row every 100 ms (the next one right away when a
- * write took longer), every latency kept.
- */
+/** The application's worst write while it ran (test/helpers/app-probe.ts). */
 function probe(url: string): { stop(): Promise<{ max: number; at: number; n: number }> } {
-  let running = true;
-  const lat: { ms: number; at: number }[] = [];
-  const loop = (async () => {
-    const c = await client(url);
-    const t0 = Date.now();
-    for (let k = 0; running; k++) {
-      const s = performance.now();
-      await c.query('UPDATE workspace SET name = name WHERE id = (SELECT max(id) FROM workspace)');
-      lat.push({ ms: performance.now() - s, at: Date.now() });
-      const next = t0 + (k + 1) * 100 - Date.now();
-      if (next > 0) await sleep(next);
-    }
-    await c.end();
-  })();
+  const p = appProbe(url);
   return {
     async stop() {
-      running = false;
-      await loop;
-      const worst = lat.reduce((a, b) => (b.ms > a.ms ? b : a), { ms: 0, at: 0 });
-      return { max: worst.ms, at: worst.at, n: lat.length };
+      const writes = await p.stop();
+      const worst = writes.reduce((a, b) => (b.ms > a.ms ? b : a), { ms: 0, at: 0 });
+      return { max: worst.ms, at: worst.at, n: writes.length };
     },
   };
 }
@@ -381,4 +362,25 @@ describe('the migration engine under faults', () => {
     expect(failure).toMatch(/lock_timeout retries used up/);
     expect(failure).toMatch(new RegExp(`pid ${writer.pid}\\b`));
   }, 60_000);
+
+  it('Ctrl+C while 0001 waits for its lock: exit 130, the transaction rolled back, the attempt recorded as aborted, the lock free for the next run', async () => {
+    const url = inDb(cluster.url, 'ctrlc');
+    const writer = await workspaceWriter(url);
+    let r: Finished;
+    try {
+      const run = start(['run', 'migrate', '--plain', '--yes'], url);
+      await until('the radar to name the writer', async () => new RegExp(`blocked by pid ${writer.pid}\\b`).test(run.text()), 30_000);
+      run.interrupt();
+      r = await run.done;
+    } finally {
+      await writer.commit();
+    }
+    expect(r.exitCode).toBe(130);
+    expect(await parlantTableCount(url)).toBe(0);
+    const h = await q<{ v: string }>(url, "SELECT version || ':' || outcome AS v FROM parlant_runbook.migration_history ORDER BY id");
+    expect(h.map((x) => x.v)).toEqual(['0001:aborted']);
+    const again = await start(['run', 'migrate', '--plain', '--yes'], url).done;
+    expect(again.stdout).toMatch(/Applied 0001, 0002, 0003/);
+    expect(again.exitCode).toBe(0);
+  }, 90_000);
 });

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parlantTableCount, q } from '../helpers/catalog.js';
+import { inDatabase, parlantTableCount, q } from '../helpers/catalog.js';
 import { cli, tempStateDir } from '../helpers/cli.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
@@ -16,13 +16,13 @@ let cluster: TestCluster;
 beforeAll(async () => {
   cluster = await startTestCluster({ withSimData: true, scale: 10 });
   // A copy taken before anything migrates, for the gate tests.
-  await q(cluster.superuserUrl.replace(/\/sim(\?|$)/, '/postgres$1'), 'CREATE DATABASE gates TEMPLATE sim OWNER sim_admin');
+  await q(inDatabase(cluster.superuserUrl, 'postgres'), 'CREATE DATABASE gates TEMPLATE sim OWNER sim_admin');
 }, 120_000);
 afterAll(async () => {
   await cluster?.stop();
 });
 
-const gatesUrl = (): string => cluster.url.replace(/\/sim(\?|$)/, '/gates$1');
+const gatesUrl = (): string => inDatabase(cluster.url, 'gates');
 
 describe('hot-migrate and validate at scale 10 (10,000 workspaces)', () => {
   it('hot-migrate runs every phase; status shows all applied; every workspace has an agent', async () => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/core/paths.js';
-import { parlantCatalog, parlantTableCount, q } from '../helpers/catalog.js';
+import { inDatabase, parlantCatalog, parlantTableCount, q } from '../helpers/catalog.js';
 import { cli, tempStateDir } from '../helpers/cli.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
@@ -31,7 +31,7 @@ function run(args: string[], db = cluster.url, timeoutMs = 120_000) {
 /** A fresh, empty database, for the tests with migrations of their own. */
 async function freshDb(name: string): Promise<string> {
   await q(cluster.superuserUrl, `CREATE DATABASE ${name} TEMPLATE template0 OWNER sim_admin`);
-  return cluster.url.replace(/\/sim(\?|$)/, `/${name}$1`);
+  return inDatabase(cluster.url, name);
 }
 
 describe('status, migrate, rollback on a Sim database', () => {
@@ -119,6 +119,22 @@ describe('status, migrate, rollback on a Sim database', () => {
     const s = await run(['status', '--dir', path.join(dir, 'migs')]);
     expect(s.exitCode).toBe(1);
     expect(s.stdout).toMatch(/0001\s+parlant_schema\s+drift/);
+  });
+});
+
+describe('status: bad input', () => {
+  it('a migrations directory that does not exist: exit 3, the directory named, no stack trace', async () => {
+    const r = await run(['status', '--dir', '/nonexistent/migs']);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/Cannot read the migrations directory \/nonexistent\/migs/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a server that is not there: exit 2 with the connection explained', async () => {
+    const r = await run(['status'], 'postgresql://sim_admin:x@127.0.0.1:47391/sim');
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/127\.0\.0\.1:47391\/sim as sim_admin/);
+    expect(r.stderr).not.toMatch(/x@|\n\s+at /);
   });
 });
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { q } from '../helpers/catalog.js';
+import { inDatabase, q } from '../helpers/catalog.js';
 import { cli, tempStateDir } from '../helpers/cli.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
@@ -22,8 +22,12 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-const urlOf = (db: string, user = 'sim_admin', password = cluster.password): string =>
-  cluster.url.replace(/\/\/[^@]+@/, `//${user}:${encodeURIComponent(password)}@`).replace(/\/sim(\?|$)/, `/${db}$1`);
+const urlOf = (db: string, user = 'sim_admin', password = cluster.password): string => {
+  const u = new URL(inDatabase(cluster.url, db));
+  u.username = user;
+  u.password = password;
+  return u.toString();
+};
 const preflight = (db: string, env: Record<string, string> = {}) =>
   cli(['run', 'preflight', '--plain', '--state-dir', tempStateDir()], { env: { DATABASE_URL: db, ...env }, timeoutMs: 120_000 });
 const line = (out: string, title: string): string => out.split('\n').find((l) => l.includes(title) && /passed|warning|FAILED|skipped/.test(l)) ?? `(no result line for ${title})`;

@@ -23,6 +23,30 @@ describe('<RunScreen /> step pane', () => {
       expect(s.lines().at(-1)).toMatch(/a\]? abort/);
     });
 
+    it(`keeps the lock radar in place under a busy output at ${columns} columns, and drops it when the step ends`, async () => {
+      const s = runScreenAt(columns);
+      s.emit(started(migrate()), { type: 'step-started', at: Date.now(), stepId: 'apply', attempt: 1 });
+      s.emit({ type: 'step-output', at: Date.now(), stepId: 'apply', lines: out(0, 300) });
+      const radar = (n: number) => ({
+        type: 'step-live' as const,
+        at: Date.now(),
+        stepId: 'apply',
+        lines: [`waiting ${n}.0 s for a lock (attempt 2 of 9)`, 'blocked by pid 4121 sim-web', '  idle in transaction 38s: UPDATE workspace SET name = name WHERE id = 42', '3 sessions queued behind us'],
+      });
+      s.emit(radar(1));
+      s.emit(radar(2));
+      const f = await s.waitFor((x) => x.includes('waiting 2.0 s for a lock'), 'the second radar picture');
+      expect(f).not.toContain('waiting 1.0 s');
+      expect(f).toContain('blocked by pid 4121 sim-web');
+      expect(f).toContain('3 sessions queued behind us');
+      expect(f).toContain('item 299 ');
+      expect(widest(f)).toBeLessThanOrEqual(columns - 1);
+      expect(s.lines()).toHaveLength(23);
+      s.emit({ type: 'step-finished', at: Date.now(), stepId: 'apply', status: 'passed', summary: 'Applied 0001 in 3.1 s', durationMs: 3100 });
+      const g = await s.waitFor((x) => x.includes('Applied 0001 in 3.1 s'));
+      expect(g).not.toContain('blocked by pid 4121');
+    });
+
     it(`shows a check's rows as a table that fits at ${columns} columns`, async () => {
       const s = runScreenAt(columns);
       s.emit(started(migrate()), { type: 'step-started', at: T0, stepId: 'preflight', attempt: 1 });

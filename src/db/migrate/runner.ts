@@ -4,7 +4,9 @@ import pg from 'pg';
 import { describeLocks, foreignKeyMap, statementLocks } from '../../core/lockinfo.js';
 import {
   codeOnly,
+  describeBlocker,
   isAbsenceProblem,
+  oneLine,
   loadMigrations,
   migrationStatus,
   MigrationFileError,
@@ -20,7 +22,9 @@ import {
   type SqlFile,
   type StatusRow,
 } from '../../core/migrations.js';
+import { formatMs } from '../../core/engine.js';
 import { CancelledError, DbError } from '../../core/ports.js';
+import { clockPort } from '../../tools/ports.js';
 import { connect } from '../connect.js';
 import type { ResolvedTarget } from '../connection.js';
 import { toDbError } from '../port.js';
@@ -184,7 +188,7 @@ class Session {
     return {
       ok: true,
       applied: done,
-      summary: `${this.req.direction === 'up' ? 'Applied' : 'Rolled back'} ${done.join(', ')} in ${seconds(Date.now() - t0)}`,
+      summary: `${this.req.direction === 'up' ? 'Applied' : 'Rolled back'} ${done.join(', ')} in ${formatMs(Date.now() - t0)}`,
     };
   }
 
@@ -208,7 +212,7 @@ class Session {
           applied: [],
           summary: 'Gave up waiting for the migration lock',
           error:
-            `Another migration has held the migration lock for over ${seconds(waited)}` +
+            `Another migration has held the migration lock for over ${formatMs(waited)}` +
             (holder ? `: pid ${holder.pid} (${holder.applicationName || 'no application_name'}${holder.clientAddr ? ` from ${holder.clientAddr}` : ''}), connected since ${holder.since}, ${holder.state ?? 'state unknown'}` : '') +
             '. Nothing was changed.',
           advice: 'Let the other migration finish (parlant-runbook status shows its progress), or raise lock_wait. A crashed migrator frees the lock by itself.',
@@ -216,7 +220,7 @@ class Session {
       }
       this.on({ type: 'lock-wait', waitedMs: waited, ...(holder ? { holder } : {}) });
       reported = true;
-      await sleep(400 + Math.random() * 300, this.signal).catch(() => undefined);
+      await clockPort.sleep(400 + Math.random() * 300, this.signal).catch(() => undefined);
       if (this.signal.aborted) throw new Stop({ ok: false, aborted: true, applied: [], summary: 'Aborted while waiting for the migration lock; nothing was changed' });
     }
     this.locked = true;
@@ -274,7 +278,7 @@ class Session {
         await cat.history(work, w, dir, started, 'ok');
         await work.query('COMMIT');
         this.on({ type: 'file-done', version: m.version, file: base, ms });
-        return { ok: true, summary: `${base} in ${seconds(ms)}` };
+        return { ok: true, summary: `${base} in ${formatMs(ms)}` };
       } catch (e) {
         await work.query('ROLLBACK').catch(() => undefined);
         const err = e instanceof VerifyFailed || e instanceof DbError || e instanceof CancelledError ? e : toDbError(e, file.text);
@@ -304,7 +308,7 @@ class Session {
             err instanceof DbError && err.code === LOCK_NOT_AVAILABLE
               ? 'Find the long transaction the radar showed (or stop the application), then run again. Nothing of this file was applied.'
               : dir === 'down'
-                ? 'Fix the cause and run the rollback again, or restore from the backup taken before the migration (parlant-runbook run restore).'
+                ? 'Fix the cause and run the rollback again, or restore the backup taken before the migration (pg_restore into a new database first, then switch).'
                 : 'Fix the cause (see the statement above), then run again: it starts from this file.',
         };
       }
@@ -314,11 +318,11 @@ class Session {
   /** After a lock_timeout: retry with a jittered delay, ask the operator when the budget is spent, or give up. */
   private async afterLockTimeout(base: string, attempt: number, budget: number): Promise<'retry' | 'more' | 'stop'> {
     const last = this.lastRadar;
-    const who = last?.blockers.length ? `blocked by ${last.blockers.map(blockerText).join('; ')}` : 'blocked by another session';
+    const who = last?.blockers.length ? `blocked by ${last.blockers.map(describeBlocker).join('; ')}` : 'blocked by another session';
     if (attempt <= budget) {
       const delay = Math.round(Math.min(30_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random()));
-      this.on({ type: 'retry', file: base, attempt: attempt + 1, of: budget + 1, delayMs: delay, reason: `lock_timeout (${seconds(this.req.lockTimeoutMs)}) ${who}` });
-      await sleep(delay, this.signal).catch(() => undefined);
+      this.on({ type: 'retry', file: base, attempt: attempt + 1, of: budget + 1, delayMs: delay, reason: `lock_timeout (${formatMs(this.req.lockTimeoutMs)}) ${who}` });
+      await clockPort.sleep(delay, this.signal).catch(() => undefined);
       return this.signal.aborted ? 'stop' : 'retry';
     }
     if (!this.onBlocked || !last?.blockers.length) return 'stop';
@@ -341,7 +345,7 @@ class Session {
     const done = new AbortController(); // wakes the poller the moment the statement ends
     this.lastRadar = undefined;
     const poll = (async () => {
-      await sleep(250, done.signal).catch(() => undefined);
+      await clockPort.sleep(250, done.signal).catch(() => undefined);
       while (running) {
         const r = await cat.lockRadar(observer, this.workPid).catch(() => undefined);
         if (!running) break;
@@ -349,7 +353,7 @@ class Session {
           this.lastRadar = r;
           this.on({ type: 'radar', file, waitingMs: Date.now() - t0, blockers: r.blockers, queued: r.queued });
         }
-        await sleep(500, done.signal).catch(() => undefined);
+        await clockPort.sleep(500, done.signal).catch(() => undefined);
       }
     })();
     const onAbort = (): void => {
@@ -386,9 +390,9 @@ class Session {
       if (state) {
         const prior = (await cat.appliedRecords(work)).find((a) => a.version === w.version);
         // A transactional up that failed leaves nothing; mark it failed unless an earlier attempt got further.
-        if (!prior || prior.state !== 'applied') await cat.setState(work, w, state, { error: short(error) });
+        if (!prior || prior.state !== 'applied') await cat.setState(work, w, state, { error: clip(error) });
       }
-      await cat.history(work, w, dir, started, outcome, short(error));
+      await cat.history(work, w, dir, started, outcome, clip(error));
     } catch {
       // The bookkeeping must never hide the real failure (e.g. the connection itself is gone).
     }
@@ -459,7 +463,7 @@ class Session {
       else await cat.forget(work, m.version);
       await cat.history(work, w, dir, started, 'ok');
       this.on({ type: 'file-done', version: m.version, file: base, ms });
-      return { ok: true, summary: `${base} in ${seconds(ms)}` };
+      return { ok: true, summary: `${base} in ${formatMs(ms)}` };
     } catch (e) {
       await work.query('RESET lock_timeout').catch(() => undefined);
       await work.query('RESET statement_timeout').catch(() => undefined);
@@ -476,9 +480,9 @@ class Session {
         (leftovers.length ? `; ${leftovers.join(', ')} ${leftovers.length === 1 ? 'is' : 'are'} INVALID and will be dropped and rebuilt by the next run` : '') +
         `. ${m.version}_${m.name} is marked ${dir === 'up' ? 'failed' : 'half rolled back'}; running the same command again continues it.`;
       try {
-        if (dir === 'up') await cat.setState(work, w, 'failed', { error: short(msg) });
-        else await cat.setStateKeepSha(work, m.version, 'failed', short(`rollback failed: ${msg}`));
-        await cat.history(work, w, dir, started, aborted ? 'aborted' : 'failed', short(msg));
+        if (dir === 'up') await cat.setState(work, w, 'failed', { error: clip(msg) });
+        else await cat.setStateKeepSha(work, m.version, 'failed', clip(`rollback failed: ${msg}`));
+        await cat.history(work, w, dir, started, aborted ? 'aborted' : 'failed', clip(msg));
       } catch {
         // never hide the real failure
       }
@@ -528,7 +532,7 @@ class Session {
       total += rows;
       this.on({ type: 'batch', file: base, batch, rows, total, ms: Date.now() - ts });
       if (rows === 0) return;
-      if (this.req.batchPauseMs > 0) await sleep(this.req.batchPauseMs, this.signal).catch(() => undefined);
+      if (this.req.batchPauseMs > 0) await clockPort.sleep(this.req.batchPauseMs, this.signal).catch(() => undefined);
     }
   }
 
@@ -549,7 +553,7 @@ class Session {
     const b = this.lastRadar?.blockers ?? [];
     if (!b.length) return '';
     const q = this.lastRadar?.queued ? `; ${this.lastRadar.queued} session${this.lastRadar.queued === 1 ? '' : 's'} were queued behind the migration` : '';
-    return `\n  blocked by ${b.map(blockerText).join('; ')}${q}`;
+    return `\n  blocked by ${b.map(describeBlocker).join('; ')}${q}`;
   }
 }
 
@@ -565,34 +569,7 @@ export function createdIndexName(statement: string): string | undefined {
   return name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name.toLowerCase();
 }
 
-export function blockerText(b: Blocker): string {
-  const age = b.ageSeconds !== null ? ` for ${b.ageSeconds}s` : '';
-  return `pid ${b.pid} (${b.applicationName || 'no application_name'}) ${b.state ?? ''}${age}${b.query ? `: ${oneLine(b.query).slice(0, 60)}` : ''}`;
-}
-
-function oneLine(s: string): string {
-  return codeOnly(s).replace(/\s+/g, ' ').trim().slice(0, 120);
-}
-
-function short(s: string): string {
+/** A long error or message, cut for the tracking tables. */
+function clip(s: string): string {
   return s.length > 2000 ? `${s.slice(0, 2000)}…` : s;
-}
-
-export function seconds(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(new CancelledError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,5 +1,7 @@
 import type { Probe } from '../probe.js';
-import { bytes, needHost } from './common.js';
+import { formatBytes as bytes } from '../../core/risk.js';
+import { loadSql } from '../source.js';
+import { needHost } from './common.js';
 
 /**
  * Check 3 (disk part): free space where backups go against the estimated dump size. A custom-format dump at
@@ -11,8 +13,9 @@ export const MARGIN = 2;
 
 export const diskSpace: Probe = async (ctx) => {
   const host = needHost(ctx);
-  const r = await ctx.ports.db.query('SELECT pg_database_size(current_database())::bigint AS b', [], { signal: ctx.signal, readOnly: true });
-  const dbBytes = Number(r.rows[0]?.b ?? 0);
+  const { text } = await loadSql(ctx, { file: 'preflight/size-total.sql' });
+  const r = await ctx.ports.db.query(text, [], { signal: ctx.signal, readOnly: true });
+  const dbBytes = Number(r.rows[0]?.bytes ?? 0);
   const estimate = Math.ceil(dbBytes * DUMP_RATIO);
   const needed = estimate * MARGIN;
   const ds = await host.diskSpace(host.backupDir);
