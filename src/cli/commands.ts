@@ -4,7 +4,7 @@ import { EXIT } from '../core/events.js';
 import { listRuns, readRun } from '../core/journal.js';
 import { loadAllRunbooks, loadRunbook } from '../core/loader.js';
 import { HOME_PHASE_ORDER, PHASE_TITLE, PHASES, type Runbook, type Step } from '../core/model.js';
-import { gateText, migrateText, probeText } from '../core/describe.js';
+import { backupText, gateText, migrateText, probeText } from '../core/describe.js';
 import { renderJson, renderMarkdown } from '../core/report.js';
 import { envLabel } from '../plain/reporter.js';
 import { formatTable } from '../plain/table.js';
@@ -83,6 +83,12 @@ export function describeStep(s: Step): string {
       return gateText(s.with);
     case 'probe':
       return probeText(s.with);
+    case 'backup':
+    case 'verify-backup':
+    case 'restore':
+    case 'partial-recovery':
+    case 'pitr':
+      return backupText(s);
   }
 }
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { newestFor, readCatalog } from '../backup/catalog.js';
+import { newestFor, newestVerifiedFor, readCatalog } from '../backup/catalog.js';
 import type { LoadedConfig } from '../core/config.js';
 import { listRuns } from '../core/journal.js';
 import type { EvidencePort } from '../core/ports.js';
@@ -29,7 +29,8 @@ export function evidencePort(stateDir: string, backups: string): EvidencePort {
     },
     async latestBackup(target) {
       const { entries } = await readCatalog(backups);
-      const e = newestFor(entries, target);
+      // A verified full backup is what a restore needs; only when there is none does the newest one say why.
+      const e = newestVerifiedFor(entries, target) ?? newestFor(entries, target);
       if (!e) return undefined;
       const m = e.manifest;
       return {

@@ -8,6 +8,7 @@ import { RunLockedError } from '../core/runlock.js';
 import { ConnectionError } from '../db/connect.js';
 import { ConnectionConfigError, redactUrl } from '../db/connection.js';
 import { SandboxError } from '../sandbox/cluster.js';
+import { backupsListCommand, backupsVerifyCommand } from './backups.js';
 import { homeCommand, listCommand, reportCommand, showCommand } from './commands.js';
 import { runCommand } from './run.js';
 import { ensureSandbox, sandboxCommand } from './sandbox.js';
@@ -87,6 +88,20 @@ Examples:
     .description('the Parlant migrations: applied / pending / failed / drift, when, by whom; other tools found')
     .option('--dir <path>', 'the migrations directory (default: the packaged sql/migrations)')
     .action(act(async (o: { dir?: string }, cmd: Command) => statusCommand(await basics(g(cmd)), o)));
+
+  const backups = program
+    .command('backups')
+    .description('the backup catalogue: age, kind, size, verified or not (stale ones stand out); `backups verify <file>`')
+    .action(act(async (_o: unknown, cmd: Command) => backupsListCommand(await basics(g(cmd)))));
+  backups
+    .command('list')
+    .description('the catalogue (the same as `backups`)')
+    .action(act(async (_o: unknown, cmd: Command) => backupsListCommand(await basics(g(cmd)))));
+  backups
+    .command('verify <file>')
+    .description('verify one archive (checksum, pg_restore --list, full read); exit 1 when it fails')
+    .option('--trial-restore', 'also restore it into a scratch database and compare row counts')
+    .action(act(async (file: string, o: { trialRestore?: boolean }, cmd: Command) => backupsVerifyCommand(file, o, await basics(g(cmd)))));
 
   const sandbox = program.command('sandbox').description('a throwaway PostgreSQL database that looks like Sim');
   sandbox

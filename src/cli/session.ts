@@ -13,6 +13,9 @@ import { PgDbPort } from '../db/port.js';
 import { colourEnabled, makePaint, type Paint } from '../plain/paint.js';
 import { hostPort } from '../tools/host.js';
 import { clockPort, fsPort, httpPort, procPort } from '../tools/ports.js';
+import { backupPort } from '../backup/port.js';
+import { sandboxClusterFor } from '../sandbox/pitr-target.js';
+import { makeBackupEnv } from './backup-env.js';
 import { backupDir, evidencePort } from './evidence.js';
 import { toolVersion } from './version.js';
 
@@ -157,7 +160,11 @@ export async function openSession(b: Basics, runId: string | undefined, resolved
   const tmp = path.join(b.stateDir, 'tmp');
   await mkdir(tmp, { recursive: true, mode: 0o700 });
   const child = await childProcessEnv(target, { tmpDir: tmp, appName: `${appName} child` });
-  const db = new PgDbPort(client, () => connect(target, { applicationName: `${appName} cancel` }));
+  const db = new PgDbPort(
+    client,
+    () => connect(target, { applicationName: `${appName} cancel` }),
+    () => connect(target, { applicationName: appName }),
+  );
   const secrets = target.password ? [target.password] : [];
   return {
     target,
@@ -172,6 +179,7 @@ export async function openSession(b: Basics, runId: string | undefined, resolved
       fs: fsPort,
       migrations: new PgMigrator({ target, appName, sqlRoot: path.join(packageRoot(), 'sql') }),
       evidence: evidencePort(b.stateDir, backupDir(b.stateDir, b.config)),
+      backups: backupPort(makeBackupEnv(b, target, appName, child.env), () => sandboxClusterFor(b.stateDir, target)),
       host: hostPort({
         target,
         appName,
@@ -182,7 +190,7 @@ export async function openSession(b: Basics, runId: string | undefined, resolved
     },
     stepConfig: stepConfig(b.config.config),
     async close() {
-      await client.end().catch(() => undefined);
+      await db.current.end().catch(() => undefined);
       await child.cleanup().catch(() => undefined);
     },
   };

@@ -36,6 +36,8 @@ export const configSchema = z
     /** Environment of targets that do not name one. */
     env: envName.optional(),
     backup_dir: z.string().optional(),
+    /** Run after a backup verified, e.g. a copy to object storage; the archive's path is "$1" (string) or appended (list). */
+    backup_upload: command.optional(),
     max_backup_age: duration.optional(),
     lock_timeout: duration.optional(),
     commands: z.record(z.string().regex(/^[a-z0-9_.-]+$/i), command).optional(),
@@ -54,6 +56,12 @@ export const configSchema = z
   .strict();
 
 export type ConfigFile = z.infer<typeof configSchema>;
+
+/** A configured command in the shape the runner takes. */
+export function commandOf(cmd: z.infer<typeof command>): { run: string | readonly string[]; timeoutMs?: number } {
+  if (typeof cmd === 'string' || Array.isArray(cmd)) return { run: cmd };
+  return { run: cmd.run, ...(cmd.timeout !== undefined ? { timeoutMs: durationMs(cmd.timeout, 0) } : {}) };
+}
 
 export interface LoadedConfig {
   file?: string;
@@ -99,9 +107,7 @@ export async function loadConfig(opts: { explicit?: string; cwd: string; stateDi
 export function stepConfig(c: ConfigFile): StepConfig {
   const commands: StepConfig['commands'] = {};
   const put = (name: string, cmd: z.infer<typeof command> | undefined): void => {
-    if (cmd === undefined) return;
-    if (typeof cmd === 'string' || Array.isArray(cmd)) commands[name] = { run: cmd };
-    else commands[name] = { run: cmd.run, ...(cmd.timeout !== undefined ? { timeoutMs: durationMs(cmd.timeout, 0) } : {}) };
+    if (cmd !== undefined) commands[name] = commandOf(cmd);
   };
   for (const [k, v] of Object.entries(c.commands ?? {})) put(k, v);
   put('app.stop', c.app?.stop);

@@ -26,3 +26,39 @@ export function probeText(w: StepOf<'probe'>['with']): string {
 export function gateText(w: StepOf<'gate'>['with']): string {
   return `requires ${w.require === 'preflight' ? 'a passed preflight run' : 'a verified backup'} of this database${w.max_age ? ` younger than ${w.max_age}` : ''}; stops the run in ${(w.enforce_in ?? ['production']).join(' / ')}, warns elsewhere`;
 }
+
+const KIND_TEXT: Record<string, string> = {
+  full: 'a full backup (pg_dump custom format)',
+  directory: 'a full backup in directory format with parallel jobs',
+  schema: 'a schema-only backup',
+  tables: 'a backup of chosen tables',
+  csv: 'CSV exports of chosen tables',
+};
+
+/** What a backup / verify / restore / partial-recovery / pitr step does, in words (show, the TUI's preview). */
+export function backupText(s: StepOf<'backup' | 'verify-backup' | 'restore' | 'partial-recovery' | 'pitr'>): string {
+  switch (s.kind) {
+    case 'backup': {
+      const w = s.with;
+      const what = KIND_TEXT[w.kind] ?? `the kind of backup in ${w.kind}`;
+      const tables = w.tables ? ` (${Array.isArray(w.tables) ? w.tables.join(', ') : w.tables})` : '';
+      return `takes ${what}${tables} into the backup directory with a manifest${w.verify === false ? '' : ', then verifies it'}${w.trial_restore === true ? ' with a trial restore' : ''}`;
+    }
+    case 'verify-backup':
+      return `verifies ${s.with.file ?? 'the backup of this run (else the newest)'}: checksum, pg_restore --list, a full read${s.with.trial_restore === true ? ', a trial restore' : ''}`;
+    case 'restore': {
+      const into = s.with.into ?? 'new';
+      return `restores ${s.with.file ?? 'the newest verified backup'} ${into === 'replace' ? 'OVER the existing database (drop and recreate; typed confirmation)' : into === 'new' ? 'into a new database' : `(${into})`} with pg_restore --exit-on-error, then compares row counts, sequences and indexes`;
+    }
+    case 'partial-recovery':
+      return s.with.action === 'load'
+        ? `loads ${Array.isArray(s.with.tables) ? s.with.tables.join(', ') : s.with.tables} from ${s.with.file ?? 'the newest verified backup'} into a side schema and counts missing and differing rows`
+        : 'inserts the rows missing from the live tables, in one transaction; differing rows are left as they are';
+    case 'pitr':
+      return s.with.action === 'readiness'
+        ? 'checks wal_level, WAL archiving and the base backups'
+        : s.with.action === 'base-backup'
+          ? 'takes a base backup with pg_basebackup (for point-in-time recovery)'
+          : `recovers a copy of the cluster to ${s.with.target_time ?? 'the target time'} (recovery.signal + recovery_target_time)`;
+  }
+}

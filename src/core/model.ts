@@ -266,6 +266,99 @@ const gateStep = z
   })
   .strict();
 
+/** A value given in the runbook or taken from a variable at run time ("{{backup_kind}}"), checked when the step runs. */
+const templated = z.string().regex(/^\{\{\s*[a-zA-Z_][\w.-]*\s*\}\}$/, 'a template such as "{{backup_kind}}"');
+const flag = z.union([z.boolean(), templated]);
+
+/** Take a backup with pg_dump (src/backup): checks, live progress, manifest, verification (DESIGN §7). */
+const backupStep = z
+  .object({
+    ...common,
+    kind: z.literal('backup'),
+    with: z
+      .object({
+        kind: z.union([z.enum(['full', 'directory', 'schema', 'tables', 'csv']), templated]),
+        /** tables / csv: names, or one string of comma-separated names (e.g. "{{tables}}"). */
+        tables: z.union([z.array(z.string().min(1)).min(1), z.string().min(1)]).optional(),
+        jobs: z.number().int().min(1).max(64).optional(),
+        compress: z.number().int().min(0).max(9).optional(),
+        /** Verify right after the dump (default true). */
+        verify: flag.optional(),
+        trial_restore: flag.optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** Verify an archive: checksum, pg_restore --list, full read, optionally a trial restore. */
+const verifyBackupStep = z
+  .object({
+    ...common,
+    kind: z.literal('verify-backup'),
+    with: z
+      .object({
+        /** Archive or manifest (template allowed); default the archive of this run's backup step, else the newest backup of the target. */
+        file: z.string().min(1).optional(),
+        trial_restore: flag.optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** Restore an archive: into a new database (default) or over an existing one after a typed confirmation. */
+const restoreStep = z
+  .object({
+    ...common,
+    kind: z.literal('restore'),
+    with: z
+      .object({
+        /** Archive or manifest (template allowed); default "newest": the newest verified backup of the target. */
+        file: z.string().min(1).optional(),
+        /** new: a new database (blue-green); replace: drop and recreate the database (typed confirmation). */
+        into: z.union([z.enum(['new', 'replace']), templated]).optional(),
+        /** The database to restore into (template allowed); default <db>_restored_<UTC stamp> for new, the target's own for replace. */
+        database: z.string().min(1).optional(),
+        jobs: z.number().int().min(1).max(64).optional(),
+        no_owner: flag.optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** Partial recovery: load chosen tables of a backup into a side schema and compare (load), then insert the missing rows (merge). */
+const partialRecoveryStep = z
+  .object({
+    ...common,
+    kind: z.literal('partial-recovery'),
+    with: z
+      .object({
+        action: z.enum(['load', 'merge']),
+        file: z.string().min(1).optional(),
+        tables: z.union([z.array(z.string().min(1)).min(1), z.string().min(1)]),
+        /** The side schema (template allowed); default recovered_<UTC stamp> on load, the load step's on merge. */
+        schema: z.string().min(1).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** Point-in-time recovery: readiness, a base backup, or recovery of a copy to a target time (the sandbox). */
+const pitrStep = z
+  .object({
+    ...common,
+    kind: z.literal('pitr'),
+    with: z
+      .object({
+        action: z.enum(['readiness', 'base-backup', 'recover']),
+        /** recover: ISO time with zone (template allowed). */
+        target_time: z.string().min(1).optional(),
+        recovery_action: z.enum(['promote', 'pause', 'shutdown']).optional(),
+        base: z.string().min(1).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
 /** Host-side and composite checks of the preflight (src/steps/probes/): one name each. */
 export const PROBES = ['connectivity', 'client-tools', 'disk-space', 'conflicts', 'backup', 'health', 'terminal', 'lint', 'risk', 'summary'] as const;
 
@@ -296,6 +389,11 @@ export const stepSchema = z.discriminatedUnion('kind', [
   migrateStep,
   gateStep,
   probeStep,
+  backupStep,
+  verifyBackupStep,
+  restoreStep,
+  partialRecoveryStep,
+  pitrStep,
 ]);
 
 export const PHASES = ['before', 'during', 'after', 'incident', 'training'] as const;
@@ -346,4 +444,4 @@ export type Risk = (typeof RISKS)[number];
 export type StepOf<K extends StepKind> = Extract<Step, { kind: K }>;
 
 /** Steps that change nothing and so may be re-run safely on resume. */
-export const READ_ONLY_KINDS: ReadonlySet<StepKind> = new Set(['note', 'check', 'wait', 'checklist', 'confirm', 'choose', 'gate', 'probe']);
+export const READ_ONLY_KINDS: ReadonlySet<StepKind> = new Set(['note', 'check', 'wait', 'checklist', 'confirm', 'choose', 'gate', 'probe', 'verify-backup']);

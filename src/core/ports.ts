@@ -1,5 +1,6 @@
 import type { DecidedBy, DecisionAnswer, DecisionRequest, OutputLine, TargetInfo } from './events.js';
 import type { MigrationPort } from './migrations.js';
+import type { BackupPort } from './backup.js';
 import type { Runbook, Step } from './model.js';
 
 /**
@@ -50,6 +51,8 @@ export interface DbPort {
   query(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult>;
   /** A script of several statements (simple protocol), optionally in one transaction; returns the last result. */
   script(sql: string, opts: QueryOptions & { transaction: boolean }): Promise<QueryResult>;
+  /** Open a new connection in place of the current one (after a restore replaced the database under it). */
+  reconnect?(): Promise<void>;
 }
 
 export interface ProcResult {
@@ -195,6 +198,8 @@ export interface Ports {
   migrations?: MigrationPort;
   evidence?: EvidencePort;
   host?: HostPort;
+  /** The backup engine (src/backup); absent in fakes that do not need it. */
+  backups?: BackupPort;
 }
 
 /** Everything a step may use. */

@@ -9,10 +9,30 @@ export class PgDbPort implements DbPort {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly client: pg.Client,
+    private client: pg.Client,
     /** Opens a short-lived second connection for cancelling. */
     private readonly openSide: () => Promise<pg.Client>,
+    /** Opens a new main connection for reconnect() (default: openSide). */
+    private readonly reopen: () => Promise<pg.Client> = openSide,
   ) {}
+
+  /** The connection in use now (it changes after reconnect()). */
+  get current(): pg.Client {
+    return this.client;
+  }
+
+  /**
+   * Replace the connection with a new one: after a restore that replaced this very database, the old session was
+   * terminated with the others (DROP DATABASE needs every session gone), and later steps need a live one.
+   */
+  reconnect(): Promise<void> {
+    return this.serial(async () => {
+      const fresh = await this.reopen();
+      const old = this.client;
+      this.client = fresh;
+      await old.end().catch(() => undefined);
+    });
+  }
 
   get backendPid(): number | undefined {
     return (this.client as unknown as { processID?: number }).processID;

@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, type ClientConfig } from 'pg';
+import { archiveCommand, quoteConfValue } from '../core/pitr.js';
 import { findPgServerBinDir, type FindPgBinaryOptions } from '../tools/pgbin.js';
 import { describeFailure, runToEnd, type RunResult } from '../tools/run.js';
 
@@ -17,6 +18,7 @@ import { describeFailure, runToEnd, type RunResult } from '../tools/run.js';
  *   socket/        unix_socket_directories (0700: only the server's user, and root, can reach the trust-auth socket)
  *   server.log     pg_ctl -l
  *   password       the superuser's and sim_admin's password (0600, owned by us)
+ *   wal-archive/   completed WAL segments (archive_command), so point-in-time recovery can run for real (0700)
  */
 
 export class SandboxError extends Error {
@@ -48,6 +50,8 @@ export interface ClusterLayout {
   socketDir: string;
   logFile: string;
   passwordFile: string;
+  /** Where archive_command copies completed WAL segments (and where a recovery's restore_command reads them). */
+  archiveDir: string;
 }
 
 export type ClusterState = 'running' | 'stopped' | 'stale' | 'unresponsive';
@@ -73,7 +77,8 @@ export interface ClusterDirChoice {
 
 export type ProgressFn = (message: string) => void;
 
-const CONF_INCLUDE = 'parlant-runbook.conf';
+/** Inside the data directory; rewritten at every start because it names paths and a port that change with a copy. */
+export const CONF_INCLUDE = 'parlant-runbook.conf';
 const START_TIMEOUT_S = 60;
 /** Linux sun_path is 108 bytes including the NUL; libpq and the server refuse longer socket paths. */
 const MAX_SOCKET_PATH = 107;
@@ -85,6 +90,7 @@ export function clusterLayout(dir: string): ClusterLayout {
     socketDir: path.join(dir, 'socket'),
     logFile: path.join(dir, 'server.log'),
     passwordFile: path.join(dir, 'password'),
+    archiveDir: path.join(dir, 'wal-archive'),
   };
 }
 
@@ -218,7 +224,8 @@ export function pathKey(p: string): string {
   return createHash('sha256').update(path.resolve(p)).digest('hex').slice(0, 12);
 }
 
-async function giveToServer(p: string, runAs: ServerUser | undefined): Promise<void> {
+/** Hand a file or directory to the server's OS user (when we are root; otherwise we are that user already). */
+export async function giveToServer(p: string, runAs: ServerUser | undefined): Promise<void> {
   if (runAs) await fs.chown(p, runAs.uid, runAs.gid);
 }
 
@@ -226,7 +233,7 @@ async function giveToServer(p: string, runAs: ServerUser | undefined): Promise<v
  * Create `dir` (not its parents) as a private directory for the server. mkdir without `recursive` fails on anything
  * already there, including a symlink planted in a shared temp directory.
  */
-async function makePrivateDir(dir: string, runAs: ServerUser | undefined): Promise<void> {
+export async function makePrivateDir(dir: string, runAs: ServerUser | undefined): Promise<void> {
   try {
     await fs.mkdir(dir, { mode: 0o700 });
   } catch (err) {
@@ -278,7 +285,8 @@ const SERVER_ENV: Record<string, string | undefined> = {
   LC_ALL: 'C',
 };
 
-async function runServerTool(ref: ClusterRef, tool: string, args: string[], timeoutMs: number): Promise<RunResult> {
+/** Run one of the cluster's server programs (pg_ctl, initdb, postgres) as the server's OS user. */
+export async function runServerTool(ref: ClusterRef, tool: string, args: string[], timeoutMs: number): Promise<RunResult> {
   const runAs = await serverRunAs();
   return runToEnd(path.join(ref.binDir, tool), args, {
     // A cwd the server user can enter: inheriting ours (often /root) makes initdb and pg_ctl complain.
@@ -332,17 +340,14 @@ export function freeTcpPort(): Promise<number> {
   });
 }
 
-async function tail(file: string, lines: number): Promise<string[]> {
+/** The last `lines` non-empty lines of a file ([] when it cannot be read). */
+export async function tail(file: string, lines: number): Promise<string[]> {
   try {
     const text = await fs.readFile(file, 'utf8');
     return text.split('\n').filter((l) => l !== '').slice(-lines);
   } catch {
     return [];
   }
-}
-
-function quoteConf(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -367,6 +372,7 @@ export async function initCluster(opts: InitClusterOptions): Promise<ClusterRef>
   if (problem) throw new SandboxError(`Cannot create a cluster in ${ref.dir}: ${problem}.`);
 
   await makePrivateDir(ref.dir, runAs);
+  await makePrivateDir(layout.archiveDir, runAs);
   await fs.writeFile(layout.passwordFile, opts.password, { mode: 0o600, flag: 'wx' });
 
   // initdb reads the password from a file so that it never appears in argv; the file is readable only by the
@@ -407,7 +413,12 @@ export async function initCluster(opts: InitClusterOptions): Promise<ClusterRef>
     'full_page_writes = off',
     // PG < 14 defaults to md5, which a scram-sha-256 hba line cannot verify.
     "password_encryption = 'scram-sha-256'",
-    // Port and socket directory change per start (a copied template gets new ones), so they live in their own file.
+    // WAL is archived so that point-in-time recovery can be practised for real. No archive_timeout: the recovery
+    // procedure forces a segment switch (pg_switch_wal) instead of the archive filling with near-empty segments.
+    'wal_level = replica',
+    'archive_mode = on',
+    // Port, socket directory and archive directory change per start (a copied template gets new ones), so they live
+    // in their own file.
     `include = '${CONF_INCLUDE}'`,
     '',
   ].join('\n');
@@ -421,6 +432,25 @@ export interface StartClusterOptions {
   onProgress?: ProgressFn;
 }
 
+/** The include file: what differs between a cluster and its copies. */
+function clusterConf(layout: ClusterLayout, port: number): string {
+  return [
+    `port = ${port}`,
+    `unix_socket_directories = ${quoteConfValue(layout.socketDir)}`,
+    `archive_command = ${quoteConfValue(archiveCommand(layout.archiveDir))}`,
+    '',
+  ].join('\n');
+}
+
+/** A private directory for the server, created if missing (a cluster copied from a template may lack it). */
+async function ensureServerDir(dir: string, runAs: ServerUser | undefined): Promise<void> {
+  await fs.mkdir(dir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+  await fs.chmod(dir, 0o700);
+  await giveToServer(dir, runAs);
+}
+
 export interface StartedCluster {
   port: number;
   pid: number;
@@ -430,17 +460,14 @@ export interface StartedCluster {
 export async function startCluster(ref: ClusterRef, opts: StartClusterOptions = {}): Promise<StartedCluster> {
   const runAs = await serverRunAs();
   const layout = clusterLayout(ref.dir);
-  await fs.mkdir(layout.socketDir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EEXIST') throw err;
-  });
-  await fs.chmod(layout.socketDir, 0o700);
-  await giveToServer(layout.socketDir, runAs);
+  await ensureServerDir(layout.socketDir, runAs);
+  await ensureServerDir(layout.archiveDir, runAs);
 
   const attempts = opts.port === undefined ? 3 : 1;
   for (let attempt = 1; ; attempt++) {
     const port = opts.port ?? (await freeTcpPort());
     const confFile = path.join(layout.dataDir, CONF_INCLUDE);
-    await fs.writeFile(confFile, `port = ${port}\nunix_socket_directories = ${quoteConf(layout.socketDir)}\n`, { mode: 0o600 });
+    await fs.writeFile(confFile, clusterConf(layout, port), { mode: 0o600 });
     await giveToServer(confFile, runAs);
 
     opts.onProgress?.(`Starting PostgreSQL on 127.0.0.1:${port}`);

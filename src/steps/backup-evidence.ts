@@ -19,7 +19,6 @@ export function judgeBackup(
   return { ok: true, summary: `Verified backup ${formatMs(age)} old: ${b.file}` };
 }
 
-/** What to do about it. The backup runbook is not built yet (issue 6): say how to do it by hand meanwhile. */
+/** What to do about it. */
 export const BACKUP_FIX =
-  'Take and verify a backup first. Until the backup runbook ships, use pg_dump -Fc and check the archive with pg_restore --list; ' +
-  'the catalogue does not know such a backup, so record it on the gate with --var override_gates="<reason naming the archive>"';
+  'Take and verify a backup first: parlant-runbook run backup (or verify an existing archive: parlant-runbook backups verify <file>)';

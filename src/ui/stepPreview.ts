@@ -1,5 +1,5 @@
 import type { Step } from '../core/model.js';
-import { gateText, migrateText, probeText } from '../core/describe.js';
+import { backupText, gateText, migrateText, probeText } from '../core/describe.js';
 
 /**
  * What a step will do, for the pane before it runs: its SQL (or the file it comes from), its command, the
@@ -33,6 +33,12 @@ export function previewLines(step: Step): string[] {
       return [gateText(step.with)];
     case 'probe':
       return [probeText(step.with)];
+    case 'backup':
+    case 'verify-backup':
+    case 'restore':
+    case 'partial-recovery':
+    case 'pitr':
+      return [backupText(step)];
   }
 }
 

@@ -235,7 +235,7 @@ describe('gate: require backup', () => {
     expect(r.refused).toBe(true);
     expect(r.calls).toEqual(['latestBackup db.example:5433/sim']);
     expect(r.error).toBe('No backup of sim on db.example:5433 is in the backup catalogue; this is required on a production database.');
-    expect(r.advice).toBe('Take and verify a backup first. Until the backup runbook ships, use pg_dump -Fc and check the archive with pg_restore --list; the catalogue does not know such a backup, so record it on the gate with --var override_gates="<reason naming the archive>". To go on anyway, give a reason for the record: --var override_gates="<reason>".');
+    expect(r.advice).toBe('Take and verify a backup first: parlant-runbook run backup (or verify an existing archive: parlant-runbook backups verify <file>). To go on anyway, give a reason for the record: --var override_gates="<reason>".');
   });
 
   it('fails on a backup that is not verified', async () => {
@@ -273,7 +273,7 @@ describe('gate: require backup', () => {
     const r = await run({ with: { require: 'backup' }, env: 'dev' });
     expect(r.status).toBe('warned');
     expect(r.summary).toBe('Gate not met: no backup of sim on db.example:5433 is in the backup catalogue');
-    expect(r.advice).toBe('Take and verify a backup first. Until the backup runbook ships, use pg_dump -Fc and check the archive with pg_restore --list; the catalogue does not know such a backup, so record it on the gate with --var override_gates="<reason naming the archive>". In production this gate stops the run.');
+    expect(r.advice).toBe('Take and verify a backup first: parlant-runbook run backup (or verify an existing archive: parlant-runbook backups verify <file>). In production this gate stops the run.');
   });
 });
 
