@@ -323,7 +323,10 @@ async function runDump(env: ToolEnv, plan: Plan, partial: string, snapshot: stri
     if (parsed.kind === 'message') emit({ type: 'output', text: line, stream });
   };
 
+  let closed = false;
   const report = (bytes: number, ended: boolean): void => {
+    // A tick whose stat() resolves after the end must not bring the live block back.
+    if (closed) return;
     const done = csv ? csvDone : dumpDone(dump, ended);
     const t = plan.tables[csvIndex];
     const current = ended ? undefined : csv ? (t ? tableKey(t) : undefined) : dump.current;
@@ -354,6 +357,7 @@ async function runDump(env: ToolEnv, plan: Plan, partial: string, snapshot: stri
     return { result, copied };
   } finally {
     clearInterval(timer);
+    closed = true;
     emit({ type: 'progress', progress: null });
   }
 }
@@ -397,6 +401,8 @@ export async function runBackup(env: ToolEnv, req: BackupRequest, emit: EmitBack
   try {
     return await backupWith(env, client, req, emit, signal);
   } catch (e) {
+    // An abort can surface as an AbortError from a read in progress (hashing); it is still an abort.
+    if (signal.aborted) return stopped();
     return failed('The backup failed', scrub(env, (e as Error).message));
   } finally {
     await client.end().catch(() => undefined);

@@ -226,11 +226,14 @@ async function runRestore(
   });
 
   let ticking = false;
+  let closed = false;
   const timer = setInterval(() => {
     if (ticking) return;
     ticking = true;
     void bytesRead(running.pid)
       .then((read) => {
+        // A read of /proc that resolves after the end must not bring the live block back.
+        if (closed) return;
         emit({
           type: 'progress',
           progress: {
@@ -254,6 +257,7 @@ async function runRestore(
     r = await running.result;
   } finally {
     clearInterval(timer);
+    closed = true;
     emit({ type: 'progress', progress: null });
   }
   const ok = r.ok && errors.length === 0;

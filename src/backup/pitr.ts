@@ -983,7 +983,7 @@ function recoveryFailure(env: BackupEnv, dir: string, log: RecoveryLog, why: str
     summary: aborted ? 'Point-in-time recovery aborted' : 'Point-in-time recovery failed',
     error: scrub(env, `${why}${lines.length ? `\n  ${lines.join('\n  ')}` : ''}`),
     advice:
-      (log.errors.some((l) => /recovery ended before configured recovery target/.test(l)) || !log.stoppedAt
+      (log.errors.some((l) => /recovery ended before configured recovery target/.test(l))
         ? 'The archive holds no WAL past the target time: check that archiving works (pitr readiness) and choose a time before the last archived change. '
         : '') + `The copy was stopped and kept for inspection in ${dir} (its server.log); remove it with: rm -rf ${dir}`,
     dataDir: clusterLayout(dir).dataDir,

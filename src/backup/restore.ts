@@ -64,15 +64,21 @@ export function connectionHint(env: BackupEnv, database: string): string {
 }
 
 /**
- * A connection for CREATE/DROP/ALTER DATABASE: to `postgres`, or `template1` where `postgres` was dropped.
- * Never to the database being replaced (one cannot drop the database one is connected to).
+ * A connection for CREATE/DROP/ALTER DATABASE: to `postgres`, or `template1` where `postgres` was dropped or may
+ * not be connected to. Never to the database being replaced (one cannot drop the database one is connected to).
+ * When neither works, the error about `postgres` is the one the operator sees.
  */
 export async function maintenanceConnection(env: BackupEnv, purpose: string): Promise<pg.Client> {
   try {
     return await connectTo(env, 'postgres', purpose);
-  } catch (e) {
-    if (e instanceof ConnectionError && e.kind === 'no-database') return connectTo(env, 'template1', purpose);
-    throw e;
+  } catch (first) {
+    // A server that cannot be reached at all fails the same way for template1: do not try twice.
+    if (first instanceof ConnectionError && ['unknown-host', 'refused', 'timeout', 'ssl', 'starting'].includes(first.kind)) throw first;
+    try {
+      return await connectTo(env, 'template1', purpose);
+    } catch {
+      throw first;
+    }
   }
 }
 
@@ -128,7 +134,7 @@ async function newestArchive(env: BackupEnv, emit: EmitBackup): Promise<ArchiveR
   const message = `No verified backup of ${t.database} on ${t.host}:${t.port} in ${env.backupDir}`;
   const unverifiedOnly = unverified.filter((e) => e.manifest.verification?.status !== 'failed');
   const advice = unverifiedOnly.length
-    ? `${plural(unverifiedOnly.length, 'backup')} of it ${unverifiedOnly.length === 1 ? 'is' : 'are'} not verified. Verify one first (the verify-backup step, e.g. parlant-runbook run backup --var file=${unverifiedOnly[0]!.manifest.file}), or name it explicitly to restore it unverified.`
+    ? `${plural(unverifiedOnly.length, 'backup')} of it ${unverifiedOnly.length === 1 ? 'is' : 'are'} not verified. Verify one first: parlant-runbook backups verify ${unverifiedOnly[0]!.manifest.file} — or name it explicitly to restore it unverified.`
     : 'Take a backup with the backup runbook and verify it, or name an archive explicitly.';
   throw new NoVerifiedBackup(message, advice);
 }
@@ -533,9 +539,10 @@ function createRefusal(env: BackupEnv): Failure {
 /** `<db>_restoring_<hex>`, cut to 63 bytes: a name the application does not know while the restore runs. */
 export function stagingName(database: string): string {
   const suffix = `_restoring_${Math.random().toString(16).slice(2, 8)}`;
-  let head = database;
-  while (Buffer.byteLength(head + suffix, 'utf8') > 63) head = head.slice(0, -1);
-  return head + suffix;
+  // Cut by code points, not UTF-16 units: half a surrogate pair is not a character the server would accept.
+  const chars = Array.from(database);
+  while (Buffer.byteLength(chars.join('') + suffix, 'utf8') > 63) chars.pop();
+  return chars.join('') + suffix;
 }
 
 /** pg_restore into `into`; errors shown as stderr lines and never hidden behind a success. */

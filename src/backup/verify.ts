@@ -60,14 +60,18 @@ function majorOf(v: string | undefined): number {
 function byteProgress(emit: EmitBackup, bytesTotal: number, total: number): { update: (bytes: number, done: number) => void; end: () => void } {
   const started = Date.now();
   let last = 0;
+  let ended = false;
   return {
     update(bytes, done) {
       const now = Date.now();
-      if (now - last < PROGRESS_EVERY_MS) return;
+      if (ended || now - last < PROGRESS_EVERY_MS) return;
       last = now;
       emit({ type: 'progress', progress: { action: 'verifying', done, total, bytes, ...(bytesTotal ? { bytesTotal } : {}), elapsedMs: now - started } });
     },
-    end: () => emit({ type: 'progress', progress: null }),
+    end: () => {
+      ended = true;
+      emit({ type: 'progress', progress: null });
+    },
   };
 }
 
@@ -359,6 +363,22 @@ export async function verifyArchive(env: ToolEnv, req: VerifyRequest, emit: Emit
     return { ok: false, summary: 'No such archive', error: (e as Error).message, stages: [] };
   }
   const s = new Stages(emit);
+  try {
+    return await verifyStages(env, req, ref, s, emit, signal);
+  } catch (e) {
+    if (signal.aborted) return { ok: false, aborted: true, file: ref.archive, summary: 'Verification stopped; the manifest was not changed.', stages: s.list };
+    return {
+      ok: false,
+      file: ref.archive,
+      summary: `${path.basename(ref.archive)} could not be verified`,
+      error: scrub(env, (e as Error).message),
+      advice: 'Check that the archive and its manifest are readable, then verify again.',
+      stages: s.list,
+    };
+  }
+}
+
+async function verifyStages(env: ToolEnv, req: VerifyRequest, ref: ArchiveRef, s: Stages, emit: EmitBackup, signal: AbortSignal): Promise<VerifyOutcome> {
   const aborted = (): VerifyOutcome => ({ ok: false, aborted: true, file: ref.archive, summary: 'Verification stopped; the manifest was not changed.', stages: s.list });
 
   const m = manifestStage(s, ref);

@@ -57,9 +57,21 @@ export function recoverySettings(input: RecoverySettingsInput): string[] {
   return [
     '# parlant-runbook: point-in-time recovery (recovery.signal is in the data directory)',
     `restore_command = ${quoteConfValue(input.restoreCommand)}`,
-    `recovery_target_time = ${quoteConfValue(input.targetTime)}`,
+    `recovery_target_time = ${quoteConfValue(serverTimestamp(input.targetTime))}`,
     `recovery_target_action = ${quoteConfValue(input.action)}`,
   ];
+}
+
+/**
+ * The target time as the server reads it while it starts: "2026-11-21 10:15:00.5+00:00". A zone written as "Z" is
+ * a time zone abbreviation, and the abbreviations are not loaded yet when the postmaster reads its configuration:
+ * PostgreSQL rejects `recovery_target_time = '…Z'` with "invalid value" and does not start. A numeric offset works.
+ */
+export function serverTimestamp(iso: string): string {
+  return iso
+    .trim()
+    .replace(/^(\d{4}-\d{2}-\d{2})[T ]/i, '$1 ')
+    .replace(/\s*Z$/i, '+00:00');
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'pg';
@@ -340,8 +341,28 @@ async function teardown(stateDir: string, dir: string, binDir: string): Promise<
     wasRunning = (await stopCluster({ dir, binDir })).wasRunning;
     removed = await removeClusterDir(dir);
   }
+  await removeRecoveredCopies(dir, binDir);
   removed = (await deleteRecord(stateDir)) || removed;
   return { stopped: removed, wasRunning };
+}
+
+/**
+ * Copies recovered by the pitr runbook live beside the sandbox (`<dir>-pitr-<stamp>-…`, or in the temp dir when
+ * that path is too long for a socket): they belong to it and go with it.
+ */
+async function removeRecoveredCopies(dir: string, binDir: string): Promise<void> {
+  const places = [
+    { parent: path.dirname(dir), prefix: `${path.basename(dir)}-pitr-` },
+    { parent: os.tmpdir(), prefix: `parlant-runbook-pitr-${pathKey(dir)}-` },
+  ];
+  for (const { parent, prefix } of places) {
+    const names = await fs.readdir(parent).catch(() => [] as string[]);
+    for (const n of names.filter((x) => x.startsWith(prefix))) {
+      const copy = path.join(parent, n);
+      await stopCluster({ dir: copy, binDir }).catch(() => undefined);
+      await removeClusterDir(copy).catch(() => undefined);
+    }
+  }
 }
 
 /** The cluster's status, waiting up to `waitMs` for a server that is alive but not yet answering (starting up). */

@@ -134,6 +134,10 @@ async function template(binDir: string, withSimData: boolean, scale: number): Pr
     await stopCluster(ref, { mode: 'fast' });
     live.delete(building);
     await fs.rm(path.join(clusterLayout(building).socketDir), { recursive: true, force: true });
+    // The WAL archived while the template was loaded is of no use to a copy (its base backups come later): up to
+    // 100+ MB that every cluster would otherwise copy.
+    const archive = clusterLayout(building).archiveDir;
+    for (const f of await fs.readdir(archive).catch(() => [] as string[])) await fs.rm(path.join(archive, f), { force: true });
     await fs.rename(building, final);
   } catch (err) {
     live.delete(building);

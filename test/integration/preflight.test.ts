@@ -57,7 +57,7 @@ describe('preflight', () => {
     }
     expect(line(r.stdout, 'Connect and read the server version')).toMatch(/PostgreSQL 15\.\d+, connected in \d+ ms/);
     expect(line(r.stdout, 'A verified backup of this database')).toMatch(/warning .*No backup of healthy/);
-    expect(line(r.stdout, 'Point-in-time recovery is ready')).toMatch(/warning/);
+    expect(line(r.stdout, 'Point-in-time recovery is ready')).toMatch(/passed/);
     expect(line(r.stdout, 'Risk assessment')).toMatch(/Risk (LOW|MEDIUM|HIGH): additive change, 3 pending files/);
     expect(r.stdout).toMatch(/data volume/);
     expect(line(r.stdout, 'Preflight checklist')).toMatch(/0 failed/);
