@@ -144,7 +144,11 @@ async function makePlan(env: ToolEnv, client: pg.Client, req: BackupRequest, emi
     // psql is not tied to the server's version the way pg_dump is (\copy works across versions).
     tool = format === 'csv' ? await pickFor(env, 'psql', 0) : await pickFor(env, 'pg_dump', server.major, server.text);
   } catch (e) {
-    return refuse(`No ${format === 'csv' ? 'psql' : 'pg_dump'} that can back up PostgreSQL ${server.text}`, (e as Error).message);
+    return refuse(
+      `No ${format === 'csv' ? 'psql' : 'pg_dump'} that can back up PostgreSQL ${server.text}`,
+      (e as Error).message,
+      `Install postgresql-client-${server.major} (apt-get install postgresql-client-${server.major}) before the maintenance window, then run the backup again.`,
+    );
   }
   emit({ type: 'info', text: `${path.basename(tool.path)} ${shortVersion(tool.version)} (${tool.path}) · server PostgreSQL ${server.text}` });
 

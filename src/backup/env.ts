@@ -20,6 +20,8 @@ export interface BackupEnv {
   secrets: readonly string[];
   /** The operator's PATH, for finding pg_dump & co. */
   pathEnv: string;
+  /** Where versioned PostgreSQL installs live (default /usr/lib/postgresql); tests point it elsewhere. */
+  pgLibRoot?: string;
   /** This tool's version, recorded in manifests. */
   toolVersion: string;
   /** A configured command to run after a successful verification (e.g. copy to object storage); $1 = archive path. */

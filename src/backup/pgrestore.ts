@@ -238,6 +238,7 @@ async function runRestore(
           type: 'progress',
           progress: {
             action: 'restoring',
+            unit: 'items',
             done: total !== undefined ? Math.min(restoreDone(progress), total) : restoreDone(progress),
             ...(total !== undefined ? { total } : {}),
             bytes: archiveSize ? Math.min(read, archiveSize) : read,

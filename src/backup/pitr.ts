@@ -418,6 +418,7 @@ function progressReporter(emit: EmitBackup, partialDir: string): { line(text: st
           type: 'progress',
           progress: {
             action: 'base backup',
+            unit: 'tablespaces',
             done: p.tablespacesDone,
             total: p.tablespacesTotal,
             bytes: p.doneKb * 1024,

@@ -66,7 +66,7 @@ function byteProgress(emit: EmitBackup, bytesTotal: number, total: number): { up
       const now = Date.now();
       if (ended || now - last < PROGRESS_EVERY_MS) return;
       last = now;
-      emit({ type: 'progress', progress: { action: 'verifying', done, total, bytes, ...(bytesTotal ? { bytesTotal } : {}), elapsedMs: now - started } });
+      emit({ type: 'progress', progress: { action: 'verifying', unit: 'files', done, total, bytes, ...(bytesTotal ? { bytesTotal } : {}), elapsedMs: now - started } });
     },
     end: () => {
       ended = true;

@@ -158,7 +158,7 @@ describe('restore runbook', () => {
     try {
       const r = await cli(['run', 'restore', '--plain', '--var', 'into=replace', '--confirm', 'sim', '--state-dir', state], { env: env(), timeoutMs: 120_000 });
       expect(r.stderr).not.toMatch(/Unexpected error/);
-      expect(r.exitCode).toBe(0);
+      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`${pid} +sim_admin +someone-else`));
       expect(r.stdout).toMatch(/This run's own connection/);
       await expect(other.query('SELECT 1')).rejects.toThrow();

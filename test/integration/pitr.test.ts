@@ -194,7 +194,7 @@ describe('PITR on a sandbox cluster', () => {
     expect(out.error).toMatch(/not this tool's sandbox/);
     const text = rec.text();
     expect(text).toMatch(/recovery\.signal/);
-    expect(text).toMatch(/recovery_target_time = '2026-11-21T10:15:00Z'/);
+    expect(text).toMatch(/recovery_target_time = '2026-11-21 10:15:00\+00:00'/);
     expect(text).not.toMatch(/recovery\.conf/);
   });
 
