@@ -12,6 +12,7 @@ import { backupsListCommand, backupsVerifyCommand } from './backups.js';
 import { homeCommand, listCommand, reportCommand, showCommand } from './commands.js';
 import { runCommand } from './run.js';
 import { ensureSandbox, sandboxCommand } from './sandbox.js';
+import { sandboxAppCommand } from './sandbox-app.js';
 import { statusCommand } from './status.js';
 import { basics, UsageError, type GlobalOptions } from './session.js';
 import { toolVersion } from './version.js';
@@ -118,6 +119,14 @@ Examples:
       .command(name)
       .description(what)
       .action(act(async (_o: unknown, cmd: Command) => sandboxCommand(name, await basics(g(cmd)), 1)));
+  }
+  const sandboxApp = sandbox.command('app').description('a stand-in Sim app on the sandbox, wired into the config as app.stop/app.start/app.health_url');
+  for (const [name, what] of [
+    ['start', 'start it (or reuse it) and print its health URL'],
+    ['stop', 'stop it (SIGTERM, then SIGKILL)'],
+    ['status', 'say whether it runs and is healthy'],
+  ] as const) {
+    sandboxApp.command(name).description(what).action(act(async (_o: unknown, cmd: Command) => sandboxAppCommand(name, await basics(g(cmd)))));
   }
   sandbox
     .command('reset')

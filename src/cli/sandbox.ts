@@ -1,5 +1,6 @@
 import { EXIT } from '../core/events.js';
 import { redactUrl } from '../db/connection.js';
+import { appStatus, removeGeneratedConfig, startApp, stopApp } from '../sandbox/app-control.js';
 import { sandboxStatus, startSandbox, stopSandbox, resetSandbox } from '../sandbox/sandbox.js';
 import type { Basics } from './session.js';
 
@@ -12,12 +13,20 @@ export async function sandboxCommand(action: 'start' | 'stop' | 'status' | 'url'
   switch (action) {
     case 'start':
     case 'reset': {
+      // The stand-in app would be left connected to a database that no longer exists: restarted on the new one.
+      const appWasRunning = action === 'reset' && (await appStatus(b.stateDir)).running;
+      if (appWasRunning) await stopApp(b.stateDir, { ignoreFaults: true, onProgress: progress });
       const r = action === 'reset' ? await resetSandbox({ stateDir: b.stateDir, scale, onProgress: progress }) : await startSandbox({ stateDir: b.stateDir, scale, onProgress: progress });
+      if (appWasRunning) await startApp(b.stateDir, { onProgress: progress });
       b.err(`${r.reused ? 'The sandbox is already running; reusing it.' : 'Sandbox started.'} Database "sim" on 127.0.0.1:${r.port}. Stop it with: parlant-runbook sandbox stop\n`);
       b.out(`${r.url}\n`);
       return EXIT.done;
     }
     case 'stop': {
+      // The stand-in app goes with its database, fault switch or not; so does the config that wires it in.
+      const app = await stopApp(b.stateDir, { ignoreFaults: true, onProgress: progress });
+      if (app.wasRunning) b.err(`Stand-in Sim app stopped (pid ${app.pid ?? '?'}).\n`);
+      await removeGeneratedConfig(b.stateDir);
       const r = await stopSandbox({ stateDir: b.stateDir });
       b.err(r.stopped ? 'Sandbox stopped and removed.\n' : 'No sandbox was running.\n');
       return EXIT.done;
