@@ -1,6 +1,6 @@
-import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_PG_LIB_ROOT, pgToolVersion } from '../tools/pgbin.js';
+import { DEFAULT_PG_LIB_ROOT, isExecutableFile, pgToolVersion } from '../tools/pgbin.js';
 import { runTool, type RunOptions, type RunResult, type Running, type Stream } from '../tools/run.js';
 import { scrub, type BackupEnv } from './env.js';
 
@@ -68,22 +68,13 @@ export function shortVersion(versionLine: string): string {
   return /\(PostgreSQL\)\s+(\S+)/.exec(versionLine)?.[1] ?? versionLine.trim();
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The first PATH entry holding the tool. Relative entries are skipped, as in pgbin: the working directory is not trusted. */
 function firstOnPath(name: string, pathEnv: string): string | undefined {
   for (const dir of pathEnv.split(path.delimiter)) {
     if (!dir || !path.isAbsolute(dir)) continue;
     const file = path.join(dir, name);
-    if (isExecutable(file)) return file;
+    if (isExecutableFile(file)) return file;
   }
   return undefined;
 }
@@ -98,7 +89,7 @@ function libTools(name: string, libRoot: string): string[] {
   return names
     .filter((n) => /^\d+(\.\d+)?$/.test(n))
     .map((n) => path.join(libRoot, n, 'bin', name))
-    .filter(isExecutable);
+    .filter(isExecutableFile);
 }
 
 async function describeTool(file: string, from: ToolCandidate['from']): Promise<ToolCandidate | undefined> {

@@ -42,7 +42,7 @@ export class PgToolVersionError extends Error {
   }
 }
 
-function isExecutableFile(file: string): boolean {
+export function isExecutableFile(file: string): boolean {
   try {
     // stat follows symlinks: /usr/local/bin/initdb is commonly a link into /usr/lib/postgresql/N/bin.
     if (!statSync(file).isFile()) return false;

@@ -11,8 +11,9 @@ import type { BackupEnv } from '../../src/backup/env.js';
 import { pgRestoreList } from '../../src/backup/pgrestore.js';
 import { pickClientTool, type ToolEnv } from '../../src/backup/tools.js';
 import { verifyArchive } from '../../src/backup/verify.js';
-import { childProcessEnv, resolveTarget, retarget } from '../../src/db/connection.js';
+import { retarget } from '../../src/db/connection.js';
 import { inDatabase, q } from '../helpers/catalog.js';
+import { testBackupEnv } from '../helpers/backup-env.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
 /**
@@ -32,21 +33,9 @@ let realPgDump: string;
 beforeAll(async () => {
   cluster = await startTestCluster();
   root = await mkdtemp(path.join(os.tmpdir(), 'prb-backup-faults-'));
-  const tmpDir = path.join(root, 'tmp');
-  await mkdir(tmpDir, { mode: 0o700 });
-  const target = await resolveTarget({ db: cluster.url, env: {}, homedir: root, appName: 'parlant-runbook/test' });
-  const child = await childProcessEnv(target, { tmpDir, appName: 'parlant-runbook/test child' });
-  cleanupChild = child.cleanup;
-  base = {
-    target,
-    appName: 'parlant-runbook/test run=faults',
-    backupDir: path.join(root, 'backups'),
-    tmpDir,
-    childEnv: child.env,
-    secrets: [cluster.password],
-    pathEnv: process.env.PATH ?? '',
-    toolVersion: '0.1.0-test',
-  };
+  const t = await testBackupEnv(cluster, { appName: 'parlant-runbook/test run=faults', backupDir: path.join(root, 'backups') });
+  cleanupChild = t.cleanup;
+  base = t.env;
   realPgDump = (await pickClientTool('pg_dump', 15, '')).path;
 });
 

@@ -10,8 +10,8 @@ import type { BackupEnv } from '../../src/backup/env.js';
 import { hashArchive } from '../../src/backup/manifest.js';
 import { pgRestoreList } from '../../src/backup/pgrestore.js';
 import { verifyArchive } from '../../src/backup/verify.js';
-import { childProcessEnv, resolveTarget } from '../../src/db/connection.js';
 import { q } from '../helpers/catalog.js';
+import { testBackupEnv } from '../helpers/backup-env.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
 /**
@@ -31,21 +31,9 @@ let dirCount = 0;
 beforeAll(async () => {
   cluster = await startTestCluster();
   root = await mkdtemp(path.join(os.tmpdir(), 'prb-backup-'));
-  const tmpDir = path.join(root, 'tmp');
-  await mkdir(tmpDir, { mode: 0o700 });
-  const target = await resolveTarget({ db: cluster.url, env: {}, homedir: root, appName: 'parlant-runbook/test' });
-  const child = await childProcessEnv(target, { tmpDir, appName: 'parlant-runbook/test child' });
-  cleanupChild = child.cleanup;
-  base = {
-    target,
-    appName: 'parlant-runbook/test run=backup',
-    backupDir: path.join(root, 'backups'),
-    tmpDir,
-    childEnv: child.env,
-    secrets: [cluster.password],
-    pathEnv: process.env.PATH ?? '',
-    toolVersion: '0.1.0-test',
-  };
+  const t = await testBackupEnv(cluster, { appName: 'parlant-runbook/test run=backup', backupDir: path.join(root, 'backups') });
+  cleanupChild = t.cleanup;
+  base = t.env;
 });
 
 afterAll(async () => {
@@ -121,7 +109,7 @@ describe('runBackup: full (custom format)', () => {
     expect(m).toMatchObject({ file: path.basename(file), kind: 'full', format: 'custom', database: 'sim', host: '127.0.0.1', port: cluster.port });
     expect(m.pg_dump_version).toMatch(/^15\.\d+/);
     expect(m.server_version).toMatch(/^15\.\d+/);
-    expect(m.created_by).toEqual({ operator: 'tester', run_id: 'run-test', tool_version: '0.1.0-test' });
+    expect(m.created_by).toEqual({ operator: 'tester', run_id: 'run-test', tool_version: '0.0.0-test' });
     expect(m.options).toEqual({ compression: 'default', jobs: 1 });
     expect(Date.parse(m.finished_at)).toBeGreaterThanOrEqual(Date.parse(m.started_at as string));
   });
