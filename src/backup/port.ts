@@ -4,6 +4,7 @@ import { runBackup } from './dump.js';
 import { partialLoad, partialMerge } from './partial.js';
 import { baseBackup, pitrReadiness, pitrRecover, type SandboxCluster } from './pitr.js';
 import { listSessions, restoreArchive } from './restore.js';
+import { catalogueOf, terminateSessions } from './sessions.js';
 import { verifyArchive } from './verify.js';
 
 /**
@@ -18,6 +19,8 @@ export function backupPort(env: BackupEnv, sandbox?: () => Promise<SandboxCluste
     verify: (req, emit, signal) => verifyArchive(env, req, emit, signal),
     sessions: (database) => listSessions(env, database),
     restore: (req, emit, signal) => restoreArchive(env, req, emit, signal),
+    terminate: (pids) => terminateSessions(env, pids),
+    catalogue: () => catalogueOf(env),
     partialLoad: (req, emit, signal) => partialLoad(env, req, emit, signal),
     partialMerge: (req, emit, signal) => partialMerge(env, req, emit, signal),
     pitrReadiness: async (emit, signal) => pitrReadiness(env, emit, signal, await sandbox?.()),

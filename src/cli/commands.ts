@@ -4,7 +4,7 @@ import { EXIT } from '../core/events.js';
 import { listRuns, readRun } from '../core/journal.js';
 import { loadAllRunbooks, loadRunbook } from '../core/loader.js';
 import { HOME_PHASE_ORDER, PHASE_TITLE, PHASES, type Runbook, type Step } from '../core/model.js';
-import { backupText, gateText, migrateText, probeText } from '../core/describe.js';
+import { backupText, gateText, migrateText, probeText, sessionsText } from '../core/describe.js';
 import { renderJson, renderMarkdown } from '../core/report.js';
 import { envLabel } from '../plain/reporter.js';
 import { formatTable } from '../plain/table.js';
@@ -89,6 +89,8 @@ export function describeStep(s: Step): string {
     case 'partial-recovery':
     case 'pitr':
       return backupText(s);
+    case 'sessions':
+      return sessionsText(s);
   }
 }
 

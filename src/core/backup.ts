@@ -121,6 +121,24 @@ export interface SessionInfo {
   query: string;
 }
 
+/** What terminating one session came to: ok false with the server's reason (e.g. permission denied). */
+export interface TerminateResult {
+  pid: number;
+  ok: boolean;
+  message: string;
+}
+
+/** One backup of the target database in the catalogue, as the restore step offers it. */
+export interface CatalogItem {
+  /** The archive's name in the backup directory. */
+  file: string;
+  kind: string;
+  /** When the dump finished (epoch ms). */
+  finishedAt: number;
+  size?: number;
+  verification: 'verified' | 'failed' | 'unverified';
+}
+
 export interface PartialRequest {
   file: string;
   tables: string[];
@@ -178,6 +196,13 @@ export interface BackupPort {
   /** Sessions connected to `database` other than ours (shown before a replace or a terminate). */
   sessions(database: string): Promise<SessionInfo[]>;
   restore(req: RestoreRequest, emit: EmitBackup, signal: AbortSignal): Promise<RestoreOutcome>;
+  /**
+   * Terminate these sessions (pg_terminate_backend from a maintenance connection), one result per pid.
+   * Optional only so that older fakes still type-check; the real engine has it.
+   */
+  terminate?(pids: number[]): Promise<TerminateResult[]>;
+  /** The restorable (full, directory) backups of the target database, newest first. Optional as terminate. */
+  catalogue?(): Promise<CatalogItem[]>;
   /** Restore chosen tables of an archive into a side schema of the target and compare with the live tables. */
   partialLoad(req: PartialRequest, emit: EmitBackup, signal: AbortSignal): Promise<PartialOutcome>;
   /** Insert the rows missing from the live tables (one transaction); call only after the operator confirmed. */

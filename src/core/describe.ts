@@ -35,6 +35,12 @@ const KIND_TEXT: Record<string, string> = {
   csv: 'CSV exports of chosen tables',
 };
 
+/** What a sessions step does, in words (show, the TUI's preview). */
+export function sessionsText(s: StepOf<'sessions'>): string {
+  const kept = s.with.exclude_apps?.length ? ` (leaving ${s.with.exclude_apps.join(', ')} connected)` : '';
+  return `lists the other sessions on the target database${kept}, then terminates them after the database name is typed`;
+}
+
 /** What a backup / verify / restore / partial-recovery / pitr step does, in words (show, the TUI's preview). */
 export function backupText(s: StepOf<'backup' | 'verify-backup' | 'restore' | 'partial-recovery' | 'pitr'>): string {
   switch (s.kind) {
@@ -48,7 +54,8 @@ export function backupText(s: StepOf<'backup' | 'verify-backup' | 'restore' | 'p
       return `verifies ${s.with.file ?? 'the backup of this run (else the newest)'}: checksum, pg_restore --list, a full read${s.with.trial_restore === true ? ', a trial restore' : ''}`;
     case 'restore': {
       const into = s.with.into ?? 'new';
-      return `restores ${s.with.file ?? 'the newest verified backup'} ${into === 'replace' ? 'OVER the existing database (drop and recreate; typed confirmation)' : into === 'new' ? 'into a new database' : `(${into})`} with pg_restore --exit-on-error, then compares row counts, sequences and indexes`;
+      const first = s.with.verify_first === true || s.with.verify_first === 'yes' ? 'verifies it first (another verified backup is offered if it fails), then ' : '';
+      return `${first}restores ${s.with.file ?? 'the newest verified backup'} ${into === 'replace' ? 'OVER the existing database (drop and recreate; typed confirmation)' : into === 'new' ? 'into a new database' : `(${into})`} with pg_restore --exit-on-error, then compares row counts, sequences and indexes`;
     }
     case 'partial-recovery':
       return s.with.action === 'load'

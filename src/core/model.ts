@@ -320,6 +320,26 @@ const restoreStep = z
         database: z.string().min(1).optional(),
         jobs: z.number().int().min(1).max(64).optional(),
         no_owner: flag.optional(),
+        /**
+         * Verify the archive before restoring it (checksum, pg_restore --list, full read; no trial restore). When it
+         * fails, the other verified backups of the database are offered (var backup_choice).
+         */
+        verify_first: flag.optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** The other sessions on the target database: listed, then terminated after the database name is typed. */
+const sessionsStep = z
+  .object({
+    ...common,
+    kind: z.literal('sessions'),
+    with: z
+      .object({
+        action: z.literal('terminate'),
+        /** application_name values to leave connected (e.g. a monitoring agent). */
+        exclude_apps: z.array(z.string().min(1)).optional(),
       })
       .strict(),
   })
@@ -392,6 +412,7 @@ export const stepSchema = z.discriminatedUnion('kind', [
   backupStep,
   verifyBackupStep,
   restoreStep,
+  sessionsStep,
   partialRecoveryStep,
   pitrStep,
 ]);

@@ -590,6 +590,9 @@ export function superuserConnection(ref: ClusterRef, port: number, database: str
     user: SUPERUSER,
     database,
     application_name: APPLICATION_NAME,
+    // A unix socket never has SSL; without this an inherited PGSSLMODE=prefer (node-postgres reads it as "require")
+    // makes every check of the sandbox fail, e.g. when a runbook's app.start runs `sandbox app start`.
+    ssl: false,
   };
 }
 

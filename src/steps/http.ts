@@ -10,12 +10,18 @@ export const http: StepHandler<StepOf<'http'>> = async (ctx) => {
   const fromConfig = w.url_from === 'health' ? ctx.config.healthUrl : w.url_from === 'webhook' ? ctx.config.webhookUrl : undefined;
   const url = w.url ? renderTemplate(w.url, ctx.vars) : fromConfig;
   const shown = w.url_from === 'webhook' ? 'the configured webhook' : (url ?? '');
+  // An alert nobody configured is not a failure of the incident: say so, and who must be told by hand.
+  if (!url && w.url_from === 'webhook') {
+    return { status: 'skipped', summary: 'No webhook configured (alerts.webhook_url): alert the team yourself', advice: 'Set alerts.webhook_url in parlant-runbook.config.yaml to alert automatically next time.' };
+  }
   if (!url) {
     const key = w.url_from === 'health' ? 'app.health_url' : 'alerts.webhook_url';
     return { status: 'failed', summary: `No ${w.url_from} URL configured`, error: `${key} is not set in the config file.`, advice: `Set ${key} in parlant-runbook.config.yaml.` };
   }
   const method = w.method ?? (w.body ? 'POST' : 'GET');
-  const body = w.body ? renderBody(w.body, ctx.vars) : undefined;
+  // Who, what, where and when are always there for a body to name; the run's own variables come on top.
+  const builtIn = { database: ctx.target.database, target: ctx.target.display, env: ctx.target.env, operator: ctx.operator, run_id: ctx.runId, runbook: ctx.runbook.id, now: new Date(ctx.ports.clock.now()).toISOString() };
+  const body = w.body ? renderBody(w.body, { ...builtIn, ...ctx.vars }) : undefined;
   ctx.output(`${method} ${shown}`, 'sql');
   if (ctx.dryRun && method !== 'GET' && method !== 'HEAD') return { status: 'skipped', summary: `Dry run: would ${method} to ${shown}` };
   const expected = w.expect_status;

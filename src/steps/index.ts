@@ -12,10 +12,11 @@ import { partialRecovery } from './partial-recovery.js';
 import { pitr } from './pitr.js';
 import { probe } from './probe.js';
 import { restore } from './restore.js';
+import { sessions } from './sessions.js';
 import { shell } from './shell.js';
 import { sql } from './sql.js';
 import { verifyBackup } from './verify-backup.js';
 import { wait } from './wait.js';
 
 /** One handler per step kind; the engine looks them up by `kind`. */
-export const handlers: Handlers = { note, checklist, check, sql, confirm, choose, wait, shell, http, migrate, gate, probe, backup, 'verify-backup': verifyBackup, restore, 'partial-recovery': partialRecovery, pitr };
+export const handlers: Handlers = { note, checklist, check, sql, confirm, choose, wait, shell, http, migrate, gate, probe, backup, 'verify-backup': verifyBackup, restore, sessions, 'partial-recovery': partialRecovery, pitr };

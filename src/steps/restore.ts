@@ -1,6 +1,7 @@
-import { utcStamp } from '../core/backup.js';
+import { formatSize, utcStamp, type BackupPort, type CatalogItem } from '../core/backup.js';
+import { formatMs } from '../core/engine.js';
 import type { StepOf } from '../core/model.js';
-import type { StepHandler } from '../core/ports.js';
+import type { StepContext, StepHandler, StepResult } from '../core/ports.js';
 import { backupsOf, flagSetting, isPort, resultOf, setting, showBackup } from './backup-show.js';
 
 /**
@@ -17,7 +18,12 @@ export const restore: StepHandler<StepOf<'restore'>> = async (ctx) => {
   if (into !== 'new' && into !== 'replace') {
     return { status: 'failed', summary: 'Unknown restore mode', error: `"${into}" is neither new nor replace.`, advice: 'Use --var into=new (a new database, the default) or --var into=replace.' };
   }
-  const file = setting(ctx, w.file) ?? 'newest';
+  let file = setting(ctx, w.file) ?? 'newest';
+  if (flagSetting(ctx, w.verify_first, false) && !ctx.dryRun) {
+    const checked = await verifiedChoice(ctx, port, file);
+    if (typeof checked !== 'string') return checked;
+    file = checked;
+  }
   const database = setting(ctx, w.database) ?? (into === 'replace' ? ctx.target.database : restoredName(ctx.target.database, new Date(ctx.ports.clock.now())));
   const show = showBackup(ctx);
 
@@ -81,6 +87,79 @@ export const restore: StepHandler<StepOf<'restore'>> = async (ctx) => {
   if (out.ok && out.errors.length) return resultOf({ ...out, ok: false, summary: `Restore reported ${out.errors.length} error${out.errors.length === 1 ? '' : 's'}`, error: out.errors[0] ?? '' });
   return resultOf(out, { vars: { restored_database: out.database } });
 };
+
+type Ctx = StepContext<StepOf<'restore'>>;
+
+/**
+ * verify_first: the archive to restore, verified just now (checksum, pg_restore --list, full read — no trial
+ * restore: in an emergency minutes count). When it fails, the other verified backups of the database are offered
+ * (var backup_choice) until one verifies or the operator stops. A result when there is nothing left to restore.
+ */
+async function verifiedChoice(ctx: Ctx, port: BackupPort, named: string): Promise<string | StepResult> {
+  const show = showBackup(ctx);
+  const catalogue = port.catalogue ? await port.catalogue() : [];
+  let file = named;
+  if (file === 'newest') {
+    const newest = catalogue.find((b) => b.verification === 'verified');
+    if (!newest) return noVerifiedBackup(ctx, catalogue);
+    ctx.output(`Newest verified backup of ${ctx.target.database}: ${newest.file} (${age(ctx, newest)} old)`);
+    file = newest.file;
+  }
+  const tried = new Set<string>();
+  for (;;) {
+    tried.add(file);
+    ctx.output(`Verifying ${file} before restoring it`);
+    const v = await port.verify({ file }, show, ctx.signal);
+    if (v.aborted) return { status: 'aborted', summary: v.summary };
+    if (v.ok) {
+      ctx.output(`✔ ${file} verified: restoring it`);
+      return file;
+    }
+    ctx.output(`✖ ${file} FAILED verification: ${v.error ?? v.summary}. It will not be restored.`, 'stderr');
+    // The verification just wrote "failed" into its manifest: read the catalogue again.
+    const now = port.catalogue ? await port.catalogue() : [];
+    const others = now.filter((b) => b.verification === 'verified' && !tried.has(b.file));
+    if (!others.length) return noVerifiedBackup(ctx, now, file);
+    ctx.output(`Other verified backups of ${ctx.target.database}, newest first:`);
+    ctx.rows(['file', 'age', 'size'], others.map((b) => [b.file, age(ctx, b), b.size !== undefined ? formatSize(b.size) : '?']), others.length);
+    const a = await ctx.ask({
+      kind: 'choose',
+      prompt: `${file} is damaged. Restore an older verified backup instead? (whatever was written after it is lost)`,
+      var: 'backup_choice',
+      options: [...others.map((b) => ({ value: b.file, label: `${b.file} (${age(ctx, b)} old)` })), { value: 'stop', label: 'Stop: restore nothing' }],
+      default: others[0]!.file,
+    });
+    const choice = a.kind === 'choice' ? a.value : 'stop';
+    if (choice === 'stop') {
+      return { status: 'failed', summary: `Nothing restored: ${file} failed verification`, error: `${file} failed verification and the operator chose to stop.`, advice: OPTIONS_LEFT(ctx), refused: true };
+    }
+    if (!others.some((b) => b.file === choice)) {
+      return { status: 'failed', summary: 'No valid choice', error: `"${choice}" is not one of ${[...others.map((b) => b.file), 'stop'].join(', ')}.`, refused: true };
+    }
+    file = choice;
+  }
+}
+
+const OPTIONS_LEFT = (ctx: Ctx): string =>
+  [
+    `If ${ctx.target.database} is still usable, take a backup of it now (parlant-runbook run backup --var backup_kind=full) before anything else.`,
+    'Point-in-time recovery, where WAL is archived: parlant-runbook run pitr.',
+    'Restore an unverified archive by name, knowing it may be damaged: --var file=<archive> (parlant-runbook backups lists them).',
+  ].join('\n');
+
+function noVerifiedBackup(ctx: Ctx, catalogue: readonly CatalogItem[], failed?: string): StepResult {
+  const rest = catalogue.filter((b) => b.file !== failed && b.verification !== 'verified');
+  if (rest.length) {
+    ctx.output(`Backups of ${ctx.target.database} that are not verified:`);
+    ctx.rows(['file', 'age', 'size', 'verification'], rest.map((b) => [b.file, age(ctx, b), b.size !== undefined ? formatSize(b.size) : '?', b.verification]), rest.length);
+  }
+  const why = failed ? `${failed} failed verification and no other verified backup of ${ctx.target.database} is in the catalogue.` : `No verified backup of ${ctx.target.database} is in the catalogue.`;
+  return { status: 'failed', summary: `No verified backup of ${ctx.target.database} to restore`, error: `${why} Nothing was restored.`, advice: OPTIONS_LEFT(ctx) };
+}
+
+function age(ctx: Ctx, b: CatalogItem): string {
+  return formatMs(Math.max(0, ctx.ports.clock.now() - b.finishedAt));
+}
 
 /** <db>_restored_<stamp>, within PostgreSQL's 63 bytes: the database part is shortened, never the stamp. */
 export function restoredName(db: string, at: Date): string {

@@ -1,5 +1,5 @@
 import type { Step } from '../core/model.js';
-import { backupText, gateText, migrateText, probeText } from '../core/describe.js';
+import { backupText, gateText, migrateText, probeText, sessionsText } from '../core/describe.js';
 
 /**
  * What a step will do, for the pane before it runs: its SQL (or the file it comes from), its command, the
@@ -39,6 +39,8 @@ export function previewLines(step: Step): string[] {
     case 'partial-recovery':
     case 'pitr':
       return [backupText(step)];
+    case 'sessions':
+      return [sessionsText(step)];
   }
 }
 

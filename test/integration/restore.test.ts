@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -91,15 +92,21 @@ describe('restore into a new database (blue-green)', () => {
   it('never puts the password in any process\'s command line while pg_restore runs', async () => {
     const seen = { pgRestore: 0, leaks: [] as string[] };
     let polling = true;
+    // Synchronous reads: a scan of /proc must finish within the short life of pg_restore even on a loaded machine.
     const poll = (async () => {
       while (polling) {
-        for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+        for (const pid of readdirSync('/proc')) {
           if (!/^\d+$/.test(pid)) continue;
-          const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+          let cmd = '';
+          try {
+            cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+          } catch {
+            continue; // gone already
+          }
           if (cmd.includes(cluster.password)) seen.leaks.push(cmd.replace(/\0/g, ' '));
           if (/(^|\/)pg_restore\0/.test(cmd)) seen.pgRestore++;
         }
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 5));
       }
     })();
     const out = await restoreArchive(tb.env, request({ database: 'sim_pw' }), recorder().emit, never);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { progressLines, type BackupEvent, type Progress, type SessionInfo } from '../../src/core/backup.js';
+import { progressLines, type BackupEvent, type CatalogItem, type Progress, type SessionInfo, type VerifyOutcome, type VerifyRequest } from '../../src/core/backup.js';
 import type { DecisionAnswer, DecisionRequest, Env, TargetInfo } from '../../src/core/events.js';
 import { loadRunbook } from '../../src/core/loader.js';
 import type { Runbook, Step, StepOf } from '../../src/core/model.js';
@@ -11,6 +11,7 @@ import { flagSetting, resultOf, showBackup, tableSetting } from '../../src/steps
 import { partialRecovery } from '../../src/steps/partial-recovery.js';
 import { pitr } from '../../src/steps/pitr.js';
 import { restore, restoredName } from '../../src/steps/restore.js';
+import { sessions } from '../../src/steps/sessions.js';
 import { verifyBackup } from '../../src/steps/verify-backup.js';
 import { FakeBackups, type BackupScript } from '../helpers/fake-backups.js';
 import { FakeClock, FakeDb, fakePorts, rows as noRows } from '../helpers/fakes.js';
@@ -1076,5 +1077,182 @@ describe('runbooks that use the backup steps', () => {
     expect(r.status).toBe('failed');
     expect(r.summary).toBe('No valid target time');
     expect(h.port.calls).toEqual([]);
+  });
+});
+
+/* ----------------------------------------------------------------------------------------------------------------
+ * verify_first (the emergency runbook): the archive is verified before it is restored; a damaged one is never
+ * restored, the other verified backups are offered instead.
+ * -------------------------------------------------------------------------------------------------------------- */
+
+describe('restore step with verify_first', () => {
+  const HOUR = 3_600_000;
+  const item = (file: string, hoursOld: number, verification: CatalogItem['verification'] = 'verified'): CatalogItem => ({ file, kind: 'full', finishedAt: NOW - hoursOld * HOUR, size: 12_000_000, verification });
+  const verifyOk = (file: string): VerifyOutcome => ({ ok: true, summary: `Verified ${file}`, file, stages: [] });
+  const verifyBad = (file: string): VerifyOutcome => ({ ok: false, summary: `Verification of ${file} failed`, error: 'checksum: sha256 differs from the manifest', file, stages: [] });
+
+  /** A fake engine whose verify fails for the files in `bad` (and marks them failed in the catalogue, as the real one does). */
+  function withCatalogue(h: Harness<StepOf<'restore'>>, items: CatalogItem[], bad: string[]): string[] {
+    const verified: string[] = [];
+    Object.assign(h.port, {
+      catalogue: async () => structuredClone(items),
+      verify: async (req: VerifyRequest) => {
+        verified.push(req.file);
+        if (bad.includes(req.file)) {
+          const i = items.findIndex((x) => x.file === req.file);
+          if (i >= 0) items[i] = { ...items[i]!, verification: 'failed' };
+          return verifyBad(req.file);
+        }
+        return verifyOk(req.file);
+      },
+    });
+    return verified;
+  }
+  const restored = { ok: true, summary: 'Restored', database: 'sim', errors: [] };
+  const texts = (h: Harness<Step>): string => h.output.map(([t]) => t).join('\n');
+
+  it('verifies the newest verified backup, then restores exactly that file (no question when it verifies)', async () => {
+    const h = harness(restoreStep({ verify_first: true }), { script: { restore: restored } });
+    const verified = withCatalogue(h, [item('sim_full_new.dump', 1), item('sim_full_old.dump', 25)], []);
+    const r = await restore(h.ctx);
+    expect(verified).toEqual(['sim_full_new.dump']);
+    expect(onlyCall(h.port, 'restore').req.file).toBe('sim_full_new.dump');
+    expect(h.asked).toEqual([]);
+    expect(texts(h)).toMatch(/✔ sim_full_new\.dump verified: restoring it/);
+    expect(r.status).toBe('passed');
+  });
+
+  it('a corrupt newest backup: says so plainly, lists the other verified ones newest first, asks backup_choice, restores the chosen one', async () => {
+    const h = harness(restoreStep({ verify_first: true }), {
+      script: { restore: restored },
+      answer: (q) => (q.kind === 'choose' ? { kind: 'choice', value: 'sim_full_old.dump' } : { kind: 'confirm', yes: false }),
+    });
+    const verified = withCatalogue(h, [item('sim_full_new.dump', 1), item('sim_full_mid.dump', 5, 'unverified'), item('sim_full_old.dump', 25)], ['sim_full_new.dump']);
+    const r = await restore(h.ctx);
+    expect(verified).toEqual(['sim_full_new.dump', 'sim_full_old.dump']);
+    expect(texts(h)).toMatch(/✖ sim_full_new\.dump FAILED verification: checksum: sha256 differs from the manifest\. It will not be restored\./);
+    expect(h.tables[0]).toEqual({ columns: ['file', 'age', 'size'], rows: [['sim_full_old.dump', '25 h 0 min', '12.0 MB']], total: 1 });
+    const q = h.asked[0];
+    expect(q?.kind).toBe('choose');
+    if (q?.kind === 'choose') {
+      expect(q.var).toBe('backup_choice');
+      expect(q.options.map((o) => o.value)).toEqual(['sim_full_old.dump', 'stop']);
+      expect(q.default).toBe('sim_full_old.dump');
+    }
+    expect(onlyCall(h.port, 'restore').req.file).toBe('sim_full_old.dump');
+    expect(r.status).toBe('passed');
+  });
+
+  it('choosing "stop" restores nothing and names the options left', async () => {
+    const h = harness(restoreStep({ verify_first: true }), { answer: () => ({ kind: 'choice', value: 'stop' }) });
+    withCatalogue(h, [item('a.dump', 1), item('b.dump', 2)], ['a.dump']);
+    const r = await restore(h.ctx);
+    expect(h.port.methods()).not.toContain('restore');
+    expect(r).toMatchObject({ status: 'failed', refused: true, summary: 'Nothing restored: a.dump failed verification' });
+    expect(r.advice).toMatch(/PITR|pitr/);
+    expect(r.advice).toMatch(/--var file=<archive>/);
+  });
+
+  it('no verified backup at all: fails before touching anything, lists the unverified ones and the options left', async () => {
+    const h = harness(restoreStep({ verify_first: true }));
+    const verified = withCatalogue(h, [item('u.dump', 3, 'unverified'), item('f.dump', 9, 'failed')], []);
+    const r = await restore(h.ctx);
+    expect(verified).toEqual([]);
+    expect(h.port.methods()).not.toContain('restore');
+    expect(r).toMatchObject({ status: 'failed', summary: 'No verified backup of sim to restore' });
+    expect(r.error).toMatch(/Nothing was restored/);
+    expect(r.advice).toMatch(/take a backup of it now/);
+    expect(h.tables[0]?.rows.map((x) => x[0])).toEqual(['u.dump', 'f.dump']);
+  });
+
+  it('the only verified backup is corrupt: fails with the options left, never restores the damaged one', async () => {
+    const h = harness(restoreStep({ verify_first: true }));
+    withCatalogue(h, [item('only.dump', 1)], ['only.dump']);
+    const r = await restore(h.ctx);
+    expect(h.port.methods()).not.toContain('restore');
+    expect(r.status).toBe('failed');
+    expect(r.error).toMatch(/only\.dump failed verification and no other verified backup of sim is in the catalogue/);
+    expect(h.asked).toEqual([]);
+  });
+
+  it('without verify_first nothing is verified first (existing behaviour)', async () => {
+    const h = harness(restoreStep(), { script: { restore: { ...restored, database: `sim_restored_${STAMP}` } } });
+    const verified = withCatalogue(h, [item('a.dump', 1)], []);
+    await restore(h.ctx);
+    expect(verified).toEqual([]);
+    expect(onlyCall(h.port, 'restore').req.file).toBe('newest');
+  });
+});
+
+describe('sessions step', () => {
+  const stepOf = (exclude?: string[]): StepOf<'sessions'> => ({ id: 'stabilise-sessions', title: 'Sessions', kind: 'sessions', with: { action: 'terminate', ...(exclude ? { exclude_apps: exclude } : {}) } });
+  const s = (pid: number, app: string, user = 'app'): SessionInfo => ({ pid, user, applicationName: app, client: '10.0.0.5', state: 'idle', ageSeconds: 30, query: 'select 1' });
+
+  function withTerminate(h: Harness<StepOf<'sessions'>>, after: SessionInfo[] = [], refuse: number[] = []): number[][] {
+    const calls: number[][] = [];
+    let listed = 0;
+    const first = h.port.sessions.bind(h.port);
+    Object.assign(h.port, {
+      sessions: async (db: string) => (listed++ === 0 ? first(db) : structuredClone(after)),
+      terminate: async (pids: number[]) => {
+        calls.push(pids);
+        return pids.map((pid) => (refuse.includes(pid) ? { pid, ok: false, message: 'permission denied to terminate process' } : { pid, ok: true, message: 'terminated' }));
+      },
+    });
+    return calls;
+  }
+
+  it('nobody else connected: passed "No other session", no question asked (our own run connection ignored)', async () => {
+    const h = harness(stepOf(), { script: { sessions: [s(1, 'parlant-runbook/1.0 run=r-42')] } });
+    const calls = withTerminate(h);
+    const r = await sessions(h.ctx);
+    expect(r).toEqual({ status: 'passed', summary: 'No other session on sim' });
+    expect(calls).toEqual([]);
+    expect(h.asked).toEqual([]);
+  });
+
+  it('lists who will be cut off, asks for the database name, terminates them', async () => {
+    const h = harness(stepOf(['pg-monitor']), {
+      script: { sessions: [s(10, 'sim-web'), s(11, 'sim-web'), s(12, 'pg-monitor'), s(13, 'parlant-runbook run=r-42')] },
+      answer: () => ({ kind: 'typed', text: 'sim' }),
+    });
+    const calls = withTerminate(h);
+    const r = await sessions(h.ctx);
+    expect(h.tables[0]?.columns).toEqual(['pid', 'user', 'application', 'client', 'state', 'connected', 'query']);
+    expect(h.tables[0]?.rows.map((x) => x[0])).toEqual(['10', '11']);
+    const q = h.asked[0];
+    expect(q?.kind).toBe('type-to-confirm');
+    if (q?.kind === 'type-to-confirm') {
+      expect(q.expected).toBe('sim');
+      expect(q.consequences[0]).toBe('2 sessions of sim-web (user app, from 10.0.0.5) are terminated');
+    }
+    expect(calls).toEqual([[10, 11]]);
+    expect(r).toEqual({ status: 'passed', summary: 'Terminated 2 sessions on sim' });
+  });
+
+  it('a wrong name is refused and nothing is terminated', async () => {
+    const h = harness(stepOf(), { script: { sessions: [s(10, 'sim-web')] }, answer: () => ({ kind: 'typed', text: 'sim2' }) });
+    const calls = withTerminate(h);
+    const r = await sessions(h.ctx);
+    expect(calls).toEqual([]);
+    expect(r).toMatchObject({ status: 'failed', refused: true });
+    expect(r.error).toMatch(/Typed "sim2", which is not the database name "sim"; no session was terminated/);
+  });
+
+  it('a client that reconnects at once is a warning naming it', async () => {
+    const h = harness(stepOf(), { script: { sessions: [s(10, 'sim-web')] }, answer: () => ({ kind: 'typed', text: 'sim' }) });
+    withTerminate(h, [s(20, 'sim-web')]);
+    const r = await sessions(h.ctx);
+    expect(r.status).toBe('warned');
+    expect(r.advice).toMatch(/Something reconnects at once \(sim-web\): stop it/);
+  });
+
+  it('a session the role may not terminate fails the step with what to do', async () => {
+    const h = harness(stepOf(), { script: { sessions: [s(10, 'sim-web'), s(11, 'psql', 'dba')] }, answer: () => ({ kind: 'typed', text: 'sim' }) });
+    withTerminate(h, [], [11]);
+    const r = await sessions(h.ctx);
+    expect(r).toMatchObject({ status: 'failed', summary: '1 session of 2 could not be terminated' });
+    expect(r.error).toMatch(/pid 11: permission denied/);
+    expect(r.advice).toMatch(/pg_signal_backend/);
   });
 });
