@@ -22,7 +22,12 @@ import { showCommand } from './tools.js';
  */
 
 const RESTORABLE_KINDS = ['full', 'directory', 'schema', 'tables'];
-const DEFAULT_JOBS = 2;
+/**
+ * One job unless the step asks for more: measured on 2 cores with one table holding most of the data (DESIGN §11
+ * and npm run bench:backup), -j 2 was slower than one job — a single table's data cannot be split between jobs.
+ * Many big tables on a server with cores to spare: `jobs:` in the runbook, or --var-driven runbooks.
+ */
+const DEFAULT_JOBS = 1;
 /** Databases a restore never creates over or drops. */
 const PROTECTED = new Set(['postgres', 'template0', 'template1']);
 
