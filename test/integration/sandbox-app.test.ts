@@ -48,8 +48,9 @@ async function appSessions(): Promise<number[]> {
   return r.rows.map((x) => x.pid);
 }
 
+/** Heartbeat rows so far; 0 before the app has created its table (healthy comes before the first write). */
 async function heartbeats(): Promise<number> {
-  const r = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM sim_standin_heartbeat');
+  const r = await db.query<{ n: number }>("SELECT CASE WHEN to_regclass('sim_standin_heartbeat') IS NULL THEN 0 ELSE (xpath('/row/n/text()', query_to_xml('SELECT count(*) AS n FROM sim_standin_heartbeat', false, true, '')))[1]::text::int END AS n");
   return r.rows[0]?.n ?? 0;
 }
 
@@ -121,6 +122,7 @@ describe('parlant-runbook sandbox app', () => {
 
   it('holds 3 connections named sim-standin and writes heartbeat rows', async () => {
     await waitFor('3 sim-standin sessions', async () => (await appSessions()).length === 3);
+    await waitFor('the heartbeat table', async () => (await heartbeats()) > 0, 5000);
     const before = await heartbeats();
     await waitFor('more heartbeat rows', async () => (await heartbeats()) >= before + 2, 5000);
   });
