@@ -56,7 +56,7 @@ async function healthStatus(): Promise<number | 'unreachable'> {
 async function takeBackup(): Promise<string> {
   const r = await cli(['run', 'backup', '--plain', '--var', 'backup_kind=full', '--state-dir', state], { env: env(), timeoutMs: 120_000 });
   expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-  const m = /(sim_full_\d{8}T\d{6}Z(?:_\d+)?\.dump)/.exec(r.stdout);
+  const m = /Backup written: \S*\/(sim_full_\d{8}T\d{6}Z(?:_\d+)?\.dump) /.exec(r.stdout);
   expect(m).not.toBeNull();
   return m![1]!;
 }
