@@ -58,12 +58,15 @@ export interface CatalogEntry {
 }
 
 /** Every readable manifest in the directory, newest first. Unreadable ones are reported, not fatal. */
-export async function readCatalog(dir: string): Promise<{ entries: CatalogEntry[]; problems: string[] }> {
+export async function readCatalog(dir: string): Promise<{ entries: CatalogEntry[]; problems: string[]; unreadable?: string }> {
   let names: string[];
   try {
     names = await readdir(dir);
-  } catch {
-    return { entries: [], problems: [] };
+  } catch (e) {
+    // No directory yet: no backups. Anything else (not a directory, no permission) must not read as "none".
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], problems: [] };
+    const unreadable = `The backup directory ${dir} cannot be read (${(e as Error).message}): fix backup_dir or its permissions.`;
+    return { entries: [], problems: [unreadable], unreadable };
   }
   const entries: CatalogEntry[] = [];
   const problems: string[] = [];

@@ -5,11 +5,11 @@ import { backupName, formatSize, manifestName, type BackupKind, type BackupOutco
 import { describeFailure, type RunResult } from '../tools/run.js';
 import type { Manifest } from './catalog.js';
 import { countRows, databaseSize, dataTableCount, keyTables, missingTables, parseTableName, qualified, serverVersion, tableKey, tablesSize, type TableRef } from './counts.js';
-import { connectTo, scrub } from './env.js';
+import { connectTo, scrub, type BackupEnv } from './env.js';
 import { hashArchive, writeManifest, type ArchiveHash } from './manifest.js';
 import { archiveBytes, pgRestoreList } from './pgrestore.js';
 import { dumpDone, initialDumpProgress, parseCopyCount, parseToolLine, reduceDump } from './progress.js';
-import { pickFor, runPgTool, shortVersion, showCommand, type ClientTool, type ToolEnv } from './tools.js';
+import { pickFor, runPgTool, shortVersion, showCommand, type ClientTool } from './tools.js';
 import { verifyArchive } from './verify.js';
 
 /**
@@ -136,7 +136,7 @@ async function freeBytes(dir: string): Promise<number> {
 }
 
 /** Checks that need the database: versions, tables, space. Emits what it finds; returns a refusal or the plan. */
-async function makePlan(env: ToolEnv, client: pg.Client, req: BackupRequest, emit: EmitBackup, now: Date): Promise<Plan | BackupOutcome> {
+async function makePlan(env: BackupEnv, client: pg.Client, req: BackupRequest, emit: EmitBackup, now: Date): Promise<Plan | BackupOutcome> {
   const server = await serverVersion(client);
   const format = formatOf(req.kind);
   let tool: ClientTool;
@@ -294,7 +294,7 @@ interface DumpRun {
 }
 
 /** Run pg_dump or psql, emitting progress every 500 ms and only the lines that are not progress. */
-async function runDump(env: ToolEnv, plan: Plan, partial: string, snapshot: string, csvFiles: string[], emit: EmitBackup, signal: AbortSignal): Promise<DumpRun> {
+async function runDump(env: BackupEnv, plan: Plan, partial: string, snapshot: string, csvFiles: string[], emit: EmitBackup, signal: AbortSignal): Promise<DumpRun> {
   const started = Date.now();
   let dump = initialDumpProgress();
   const copied: Record<string, number> = {};
@@ -382,7 +382,7 @@ async function createPartial(plan: Plan, partial: string, csvFiles: string[]): P
 }
 
 /** The command as shown: the real arguments (the snapshot id once exported), how it connects, no password. */
-function dumpCommand(env: ToolEnv, plan: Plan, args: readonly string[], snapshot?: string): string {
+function dumpCommand(env: BackupEnv, plan: Plan, args: readonly string[], snapshot?: string): string {
   const how = `(PGDATABASE=${env.target.database}, password from PGPASSFILE${snapshot ? '' : ', in a snapshot exported when it starts'})`;
   const tail = plan.format === 'csv' ? `  \\copy of ${plan.tables.map(tableKey).join(', ')}${snapshot ? ` in snapshot ${snapshot}` : ''}` : '';
   return `${showCommand(plan.tool.path, args)}  ${how}${tail}`;
@@ -392,7 +392,7 @@ function dumpCommand(env: ToolEnv, plan: Plan, args: readonly string[], snapshot
  * Take a backup. Never throws for an operator-fixable problem: refusals and failures come back as outcomes
  * with the problem and the fix.
  */
-export async function runBackup(env: ToolEnv, req: BackupRequest, emit: EmitBackup, signal: AbortSignal): Promise<BackupOutcome> {
+export async function runBackup(env: BackupEnv, req: BackupRequest, emit: EmitBackup, signal: AbortSignal): Promise<BackupOutcome> {
   const problem = requestProblem(req);
   if (problem) return refuse('The backup request is not valid', problem);
   if (signal.aborted) return stopped();
@@ -413,7 +413,7 @@ export async function runBackup(env: ToolEnv, req: BackupRequest, emit: EmitBack
   }
 }
 
-async function backupWith(env: ToolEnv, client: pg.Client, req: BackupRequest, emit: EmitBackup, signal: AbortSignal): Promise<BackupOutcome> {
+async function backupWith(env: BackupEnv, client: pg.Client, req: BackupRequest, emit: EmitBackup, signal: AbortSignal): Promise<BackupOutcome> {
   const startedAt = new Date();
   const planned = await makePlan(env, client, req, emit, startedAt);
   if (!('finalName' in planned)) return planned;
@@ -442,7 +442,7 @@ async function backupWith(env: ToolEnv, client: pg.Client, req: BackupRequest, e
 }
 
 async function dumpAndPublish(
-  env: ToolEnv,
+  env: BackupEnv,
   client: pg.Client,
   req: BackupRequest,
   plan: Plan,
@@ -499,7 +499,7 @@ async function dumpAndPublish(
 }
 
 function manifestFor(
-  env: ToolEnv,
+  env: BackupEnv,
   req: BackupRequest,
   plan: Plan,
   file: string,
@@ -536,9 +536,9 @@ function manifestFor(
   return m;
 }
 
-async function verifyAfter(env: ToolEnv, req: BackupRequest, done: BackupOutcome, emit: EmitBackup, signal: AbortSignal): Promise<BackupOutcome> {
+async function verifyAfter(env: BackupEnv, req: BackupRequest, done: BackupOutcome, emit: EmitBackup, signal: AbortSignal): Promise<BackupOutcome> {
   if (req.verify === false || !done.file) return done;
-  const v = await verifyArchive(env, { file: done.file, ...(req.trialRestore ? { trialRestore: true } : {}), ...(req.jobs ? { jobs: req.jobs } : {}) }, emit, signal);
+  const v = await verifyArchive(env, { file: done.file, upload: true, ...(req.trialRestore ? { trialRestore: true } : {}), ...(req.jobs ? { jobs: req.jobs } : {}) }, emit, signal);
   if (v.aborted) return { ...done, ok: false, aborted: true, summary: `${done.summary}; verification was stopped (the archive stays, unverified).` };
   if (!v.ok) {
     return {

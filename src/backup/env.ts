@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { connect } from '../db/connect.js';
-import { retarget, type ResolvedTarget } from '../db/connection.js';
+import { redactSecrets, retarget, type ResolvedTarget } from '../db/connection.js';
 
 /**
  * What every part of the backup engine needs: where the target is (the password stays inside `target` and the
@@ -33,12 +33,7 @@ export function connectTo(env: BackupEnv, database: string, purpose: string): Pr
   return connect(retarget(env.target, { database }), { applicationName: `${env.appName} ${purpose}`.slice(0, 63) });
 }
 
-/** The child environment pointed at another database of the same server. */
-export function childEnvFor(env: BackupEnv, database: string): Record<string, string | undefined> {
-  return { ...env.childEnv, PGDATABASE: database };
-}
-
-/** Remove secrets from text before it is shown or stored. */
+/** Remove secrets from text before it is shown or stored: the project's one redaction (URLs, encoded forms too). */
 export function scrub(env: BackupEnv, text: string): string {
-  return env.secrets.reduce((acc, s) => (s ? acc.split(s).join('********') : acc), text);
+  return redactSecrets(text, env.secrets);
 }

@@ -10,7 +10,7 @@ import { parseTableName, quoteIdent, serverVersion, tableKey, type TableRef } fr
 import { connectTo, scrub, type BackupEnv } from './env.js';
 import { pgRestoreList } from './pgrestore.js';
 import { pgMessage, readSql, resolveSource } from './restore.js';
-import { pickClientTool, runPgTool, showCommand, type ClientTool } from './tools.js';
+import { pickFor, runPgTool, showCommand, type ClientTool } from './tools.js';
 
 /**
  * Partial recovery (the seeds' "Partial Data Recovery", done right). load: the chosen tables' rows from a backup go
@@ -222,18 +222,24 @@ function failed(f: Failure, diffs: TableDiff[] = []): PartialOutcome {
   return { ok: false, diffs, ...f };
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// load
-
-export async function partialLoad(env: BackupEnv, req: PartialRequest, emit: EmitBackup, signal: AbortSignal): Promise<PartialOutcome> {
-  let refs: TableRef[];
+/** The tables and the side schema of a load or merge request, or the refusal that says what is wrong with them. */
+function checkRequest(req: { tables: readonly string[]; schema: string }): TableRef[] | PartialOutcome {
   try {
-    refs = parseTables(req.tables);
+    const refs = parseTables(req.tables);
     checkSchemaName(req.schema);
+    return refs;
   } catch (e) {
     if (e instanceof Refusal) return failed(e.failure);
     throw e;
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// load
+
+export async function partialLoad(env: BackupEnv, req: PartialRequest, emit: EmitBackup, signal: AbortSignal): Promise<PartialOutcome> {
+  const refs = checkRequest(req);
+  if (!Array.isArray(refs)) return refs;
   const src = await resolveSource(env, req.file, emit);
   if ('failure' in src) return failed(src.failure);
   const archive = src.ref.archive;
@@ -255,8 +261,8 @@ export async function partialLoad(env: BackupEnv, req: PartialRequest, emit: Emi
     await inArchive(env, archive, tables, signal);
     const major = (await serverVersion(client)).major;
     const tools: LoadTools = {
-      pgRestore: await pickClientTool('pg_restore', major, env.pathEnv),
-      psql: await pickClientTool('psql', major, env.pathEnv),
+      pgRestore: await pickFor(env, 'pg_restore', major),
+      psql: await pickFor(env, 'psql', major),
       tmp: (tmp = await mkdtemp(path.join(env.tmpDir, 'parlant-partial-'))),
     };
 
@@ -343,14 +349,8 @@ async function fkEdges(client: pg.Client, tables: LiveTable[]): Promise<{ child:
 }
 
 export async function partialMerge(env: BackupEnv, req: Omit<PartialRequest, 'file'>, emit: EmitBackup, signal: AbortSignal): Promise<PartialOutcome> {
-  let refs: TableRef[];
-  try {
-    refs = parseTables(req.tables);
-    checkSchemaName(req.schema);
-  } catch (e) {
-    if (e instanceof Refusal) return failed(e.failure);
-    throw e;
-  }
+  const refs = checkRequest(req);
+  if (!Array.isArray(refs)) return refs;
   let client: pg.Client;
   try {
     client = await connectTo(env, env.target.database, 'partial merge');

@@ -6,7 +6,7 @@ import { type BackupEnv } from './env.js';
 import { parseTableName } from './counts.js';
 import { listFiles } from './manifest.js';
 import { initialRestoreProgress, parseToolLine, reduceRestore, restoreDone } from './progress.js';
-import { pickFor, showCommand, runPgTool, type ToolEnv } from './tools.js';
+import { pickFor, showCommand, runPgTool } from './tools.js';
 
 /**
  * The low-level pg_restore runner shared by verification (the trial restore) and the restore engine. It never
@@ -100,7 +100,7 @@ interface RawList {
   failure?: string;
 }
 
-async function listLines(env: ToolEnv, archive: string, signal?: AbortSignal, minMajor = 0): Promise<RawList> {
+async function listLines(env: BackupEnv, archive: string, signal?: AbortSignal, minMajor = 0): Promise<RawList> {
   let tool;
   try {
     tool = await pickFor(env, 'pg_restore', minMajor);
@@ -132,7 +132,7 @@ export async function pgRestoreList(env: BackupEnv, archive: string, signal?: Ab
 }
 
 /** A --use-list file without FK constraints; in a private temporary directory that the caller removes. */
-async function listWithoutForeignKeys(env: ToolEnv, archive: string, signal: AbortSignal, minMajor: number): Promise<{ file?: string; dir?: string; failure?: string }> {
+async function listWithoutForeignKeys(env: BackupEnv, archive: string, signal: AbortSignal, minMajor: number): Promise<{ file?: string; dir?: string; failure?: string }> {
   const raw = await listLines(env, archive, signal, minMajor);
   if (!raw.ok) return { failure: raw.failure ?? 'pg_restore --list failed' };
   const dir = await mkdtemp(path.join(env.tmpDir, 'parlant-restore-list-'));

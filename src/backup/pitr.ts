@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import {
   backupName,
+  checkVerdict,
   formatSize,
   manifestName,
   utcStamp,
@@ -351,8 +352,8 @@ export async function pitrReadiness(
   }
   if (signal.aborted) return { checks, ready: false };
   for (const c of checks) emit({ type: 'stage', name: c.name, ok: c.ok, detail: c.detail, ...(c.warn ? { warn: true } : {}) });
-  const ready = checks.every((c) => c.ok || c.warn);
-  const failed = checks.filter((c) => !c.ok && !c.warn).map((c) => c.name);
+  const failed = checks.filter((c) => checkVerdict(c) === 'fail').map((c) => c.name);
+  const ready = failed.length === 0;
   emit({ type: 'info', text: ready ? 'Ready for point-in-time recovery' : `Not ready for point-in-time recovery: ${failed.join(', ')}` });
   return { checks, ready };
 }
@@ -966,6 +967,8 @@ async function waitForRecovery(c: Recovered, action: RecoveryAction, versionNum:
 
 async function probeOnce(config: pg.ClientConfig, sql: string): Promise<boolean> {
   const client = new pg.Client({ ...config, connectionTimeoutMillis: 5000 });
+  // A server that goes away mid-probe emits 'error' on the client; unheard, that would end the process.
+  client.on('error', () => undefined);
   try {
     await client.connect();
     return Boolean((await client.query<{ done: boolean }>(sql)).rows[0]?.done);

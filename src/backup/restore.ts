@@ -1,7 +1,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import type { EmitBackup, RestoreOutcome, RestoreRequest, SessionInfo } from '../core/backup.js';
+import { fitName, type EmitBackup, type RestoreOutcome, type RestoreRequest, type SessionInfo } from '../core/backup.js';
 import { packageRoot } from '../core/paths.js';
 import { ConnectionError } from '../db/connect.js';
 import { newestVerifiedFor, readCatalog, resolveArchive, type ArchiveRef, type Manifest } from './catalog.js';
@@ -543,11 +543,7 @@ function createRefusal(env: BackupEnv): Failure {
 
 /** `<db>_restoring_<hex>`, cut to 63 bytes: a name the application does not know while the restore runs. */
 export function stagingName(database: string): string {
-  const suffix = `_restoring_${Math.random().toString(16).slice(2, 8)}`;
-  // Cut by code points, not UTF-16 units: half a surrogate pair is not a character the server would accept.
-  const chars = Array.from(database);
-  while (Buffer.byteLength(chars.join('') + suffix, 'utf8') > 63) chars.pop();
-  return chars.join('') + suffix;
+  return fitName(database, `_restoring_${Math.random().toString(16).slice(2, 8)}`);
 }
 
 /** pg_restore into `into`; errors shown as stderr lines and never hidden behind a success. */

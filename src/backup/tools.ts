@@ -23,16 +23,6 @@ export interface ToolCandidate extends ClientTool {
   from: 'PATH' | 'lib';
 }
 
-/**
- * Where PostgreSQL versions are installed (default /usr/lib/postgresql). BackupEnv has no such field yet; the
- * engine reads it when present so that tests (and unusual installs) can point elsewhere.
- */
-export interface PgLocations {
-  pgLibRoot?: string;
-}
-
-export type ToolEnv = BackupEnv & PgLocations;
-
 /** No usable client tool; the message names what was found, the server's version and the fix. */
 export class ClientToolError extends Error {
   constructor(message: string) {
@@ -135,7 +125,7 @@ export async function pickClientTool(
 }
 
 /** pickClientTool with the environment's PATH and library root. */
-export function pickFor(env: ToolEnv, name: ClientToolName, serverMajor: number, serverVersion?: string): Promise<ClientTool> {
+export function pickFor(env: BackupEnv, name: ClientToolName, serverMajor: number, serverVersion?: string): Promise<ClientTool> {
   return pickClientTool(name, serverMajor, env.pathEnv, { ...(env.pgLibRoot ? { libRoot: env.pgLibRoot } : {}), ...(serverVersion ? { serverVersion } : {}) });
 }
 

@@ -6,10 +6,10 @@ import { utcStamp, type EmitBackup, type VerifyOutcome, type VerifyRequest } fro
 import { runTool, describeFailure } from '../tools/run.js';
 import { resolveArchive, type ArchiveRef, type Manifest } from './catalog.js';
 import { countRows, quoteIdent, serverVersion } from './counts.js';
-import { connectTo, scrub } from './env.js';
+import { connectTo, scrub, type BackupEnv } from './env.js';
 import { hashArchive, listFiles, updateUpload, updateVerification, type ArchiveHash } from './manifest.js';
 import { archiveBytes, bytesRead, pgRestoreInto, pgRestoreList } from './pgrestore.js';
-import { pickFor, runPgTool, type ToolEnv } from './tools.js';
+import { pickFor, runPgTool } from './tools.js';
 
 /**
  * Verifying an archive (DESIGN §7): does it hold what its manifest says, byte for byte, and can PostgreSQL read
@@ -168,7 +168,7 @@ async function checksumStage(s: Stages, ref: ArchiveRef, m: Manifest | undefined
   return true;
 }
 
-async function listStage(s: Stages, env: ToolEnv, archive: string, m: Manifest | undefined, minMajor: number, signal: AbortSignal): Promise<void> {
+async function listStage(s: Stages, env: BackupEnv, archive: string, m: Manifest | undefined, minMajor: number, signal: AbortSignal): Promise<void> {
   const list = await pgRestoreList(env, archive, signal, { minMajor });
   if (signal.aborted) return;
   if (!list.ok) {
@@ -184,7 +184,7 @@ async function listStage(s: Stages, env: ToolEnv, archive: string, m: Manifest |
 }
 
 /** pg_restore --file=/dev/null: decodes every data block, which --list never touches. */
-async function fullReadStage(s: Stages, env: ToolEnv, archive: string, minMajor: number, emit: EmitBackup, signal: AbortSignal): Promise<void> {
+async function fullReadStage(s: Stages, env: BackupEnv, archive: string, minMajor: number, emit: EmitBackup, signal: AbortSignal): Promise<void> {
   let tool;
   try {
     tool = await pickFor(env, 'pg_restore', minMajor);
@@ -227,7 +227,7 @@ async function csvReadStage(s: Stages, archive: string, hashed: boolean, signal:
 /** CREATE DATABASE parlant_verify_…, restore with --exit-on-error, compare row counts, always DROP. */
 async function trialRestoreStage(
   s: Stages,
-  env: ToolEnv,
+  env: BackupEnv,
   archive: string,
   m: Manifest | undefined,
   req: VerifyRequest,
@@ -275,7 +275,7 @@ async function trialRestoreStage(
 }
 
 /** Drop the scratch database, also after a failure or an abort; WITH (FORCE) (13+) ends a straggling session. */
-async function dropScratch(env: ToolEnv, admin: pg.Client, scratch: string, emit: EmitBackup): Promise<void> {
+async function dropScratch(env: BackupEnv, admin: pg.Client, scratch: string, emit: EmitBackup): Promise<void> {
   const v = await serverVersion(admin).catch(() => ({ major: 0, text: '' }));
   const force = v.major >= 13 ? ' WITH (FORCE)' : '';
   try {
@@ -285,7 +285,7 @@ async function dropScratch(env: ToolEnv, admin: pg.Client, scratch: string, emit
   }
 }
 
-async function compareCounts(s: Stages, env: ToolEnv, scratch: string, m: Manifest | undefined, ms: number, emit: EmitBackup): Promise<void> {
+async function compareCounts(s: Stages, env: BackupEnv, scratch: string, m: Manifest | undefined, ms: number, emit: EmitBackup): Promise<void> {
   const expected = m?.row_counts ?? {};
   const tables = Object.keys(expected);
   if (tables.length === 0) {
@@ -323,7 +323,7 @@ export function uploadCommandText(run: string | readonly string[]): string {
   return typeof run === 'string' ? run : run.join(' ');
 }
 
-async function uploadStage(s: Stages, env: ToolEnv, archive: string, manifestPath: string, emit: EmitBackup, signal: AbortSignal): Promise<void> {
+async function uploadStage(s: Stages, env: BackupEnv, archive: string, manifestPath: string, emit: EmitBackup, signal: AbortSignal): Promise<void> {
   const up = env.upload;
   if (!up) return;
   const command = uploadCommandText(up.run);
@@ -354,8 +354,8 @@ async function uploadStage(s: Stages, env: ToolEnv, archive: string, manifestPat
 
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Verify an archive; write the verdict into its manifest; upload it when verified and configured. */
-export async function verifyArchive(env: ToolEnv, req: VerifyRequest, emit: EmitBackup, signal: AbortSignal): Promise<VerifyOutcome> {
+/** Verify an archive; write the verdict into its manifest; upload it when verified, asked for and configured. */
+export async function verifyArchive(env: BackupEnv, req: VerifyRequest, emit: EmitBackup, signal: AbortSignal): Promise<VerifyOutcome> {
   let ref: ArchiveRef;
   try {
     ref = await resolveArchive(env.backupDir, req.file);
@@ -378,7 +378,7 @@ export async function verifyArchive(env: ToolEnv, req: VerifyRequest, emit: Emit
   }
 }
 
-async function verifyStages(env: ToolEnv, req: VerifyRequest, ref: ArchiveRef, s: Stages, emit: EmitBackup, signal: AbortSignal): Promise<VerifyOutcome> {
+async function verifyStages(env: BackupEnv, req: VerifyRequest, ref: ArchiveRef, s: Stages, emit: EmitBackup, signal: AbortSignal): Promise<VerifyOutcome> {
   const aborted = (): VerifyOutcome => ({ ok: false, aborted: true, file: ref.archive, summary: 'Verification stopped; the manifest was not changed.', stages: s.list });
 
   const m = manifestStage(s, ref);
@@ -418,7 +418,7 @@ async function verifyStages(env: ToolEnv, req: VerifyRequest, ref: ArchiveRef, s
       ...(s.problems.length ? { problems: s.problems } : {}),
     });
   }
-  if (verified && env.upload) await uploadStage(s, env, ref.archive, ref.manifestPath, emit, signal);
+  if (verified && req.upload && env.upload) await uploadStage(s, env, ref.archive, ref.manifestPath, emit, signal);
   return outcome(ref, m, s, verified);
 }
 

@@ -19,7 +19,8 @@ const DAY = 86_400_000;
  */
 export async function backupsListCommand(b: Basics): Promise<number> {
   const dir = backupDir(b.stateDir, b.config);
-  const { entries, problems } = await readCatalog(dir);
+  const { entries, problems, unreadable } = await readCatalog(dir);
+  if (unreadable) throw new UsageError(unreadable);
   const maxAge = durationMs(b.config.config.max_backup_age, DAY);
   const now = Date.now();
   const strays = await strayFiles(dir, entries);

@@ -28,7 +28,8 @@ export function evidencePort(stateDir: string, backups: string): EvidencePort {
       };
     },
     async latestBackup(target) {
-      const { entries } = await readCatalog(backups);
+      const { entries, unreadable } = await readCatalog(backups);
+      if (unreadable) throw new Error(unreadable);
       // A verified full backup is what a restore needs; only when there is none does the newest one say why.
       const e = newestVerifiedFor(entries, target) ?? newestFor(entries, target);
       if (!e) return undefined;

@@ -81,6 +81,11 @@ export interface VerifyRequest {
   /** Also restore into a scratch database with --exit-on-error and compare row counts with the manifest. */
   trialRestore?: boolean;
   jobs?: number;
+  /**
+   * Run the configured upload command when verification passes. Only the backup that just took the archive asks:
+   * a re-verification (`backups verify`, a restore's verify_first in an emergency) must not upload it again.
+   */
+  upload?: boolean;
 }
 
 export interface VerifyOutcome extends Outcome {
@@ -166,8 +171,14 @@ export interface PartialOutcome extends Outcome {
 export interface PitrCheck {
   name: string;
   ok: boolean;
+  /** A warning, whatever `ok` says: it does not stop recovery (see checkVerdict). */
   warn?: boolean;
   detail: string;
+}
+
+/** One reading of a readiness check for the engine and the step alike: a warning never makes "not ready". */
+export function checkVerdict(c: Pick<PitrCheck, 'ok' | 'warn'>): 'ok' | 'warn' | 'fail' {
+  return c.warn ? 'warn' : c.ok ? 'ok' : 'fail';
 }
 
 export interface PitrRecoverRequest {
@@ -226,6 +237,16 @@ export function backupName(database: string, kind: BackupKind, at: Date): string
   const db = database.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60) || 'db';
   const single = kind === 'full' || kind === 'schema' || kind === 'tables';
   return `${db}_${kind}_${utcStamp(at)}${single ? '.dump' : ''}`;
+}
+
+/**
+ * `head` + `suffix` within PostgreSQL's 63-byte names: the head is shortened, never the suffix, and by code points
+ * (half a surrogate pair is not a character the server would accept).
+ */
+export function fitName(head: string, suffix: string): string {
+  const chars = Array.from(head);
+  while (chars.length && Buffer.byteLength(chars.join('') + suffix, 'utf8') > 63) chars.pop();
+  return chars.join('') + suffix;
 }
 
 /** The manifest beside an archive. */

@@ -89,10 +89,11 @@ export function clockText(r: ClockReading, compact: boolean): string {
   }
 }
 
-function formatClock(ms: number): string {
+/** h:mm:ss past an hour, else mm:ss (the clock) or m:ss (the report's T+, padMinutes false). */
+export function formatClock(ms: number, padMinutes = true): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const two = (n: number): string => String(n).padStart(2, '0');
-  return h > 0 ? `${h}:${two(m)}:${two(s % 60)}` : `${two(m)}:${two(s % 60)}`;
+  return h > 0 ? `${h}:${two(m)}:${two(s % 60)}` : `${padMinutes ? two(m) : m}:${two(s % 60)}`;
 }

@@ -439,6 +439,8 @@ export type MigrationEvent =
   | { type: 'statement'; file: string; index: number; total: number; summary: string; ms: number }
   | { type: 'radar'; file: string; waitingMs: number; blockers: Blocker[]; queued: number }
   | { type: 'retry'; file: string; attempt: number; of: number; delayMs: number; reason: string }
+  /** The operator chose to cancel or terminate a blocker: whether the server did it, and why not. */
+  | { type: 'signalled'; pid: number; action: 'cancel' | 'terminate'; ok: boolean; detail?: string }
   | { type: 'batch'; file: string; batch: number; rows: number; total: number; ms: number }
   | { type: 'invalid-index'; index: string; action: 'dropped' | 'found' }
   | { type: 'file-done'; version: string; file: string; ms: number }

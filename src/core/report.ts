@@ -1,4 +1,4 @@
-import { phaseOfSteps, readClock, type IncidentPhase } from './incidentClock.js';
+import { formatClock, phaseOfSteps, readClock, type IncidentPhase } from './incidentClock.js';
 import { formatMs } from './engine.js';
 import { assertNever, type DecisionAnswer, type DecisionRequest, type OutputLine, type RunEvent, type StepStatus } from './events.js';
 import type { VerifyResult } from './journal.js';
@@ -168,12 +168,9 @@ export function isIncidentRun(state: RunState): boolean {
 }
 
 /** m:ss or h:mm:ss */
+/** T+ elapsed in the timeline: m:ss, or h:mm:ss past an hour (the incident clock's format without the leading zero). */
 export function formatElapsed(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const two = (n: number): string => String(n).padStart(2, '0');
-  return h > 0 ? `${h}:${two(m)}:${two(s % 60)}` : `${m}:${two(s % 60)}`;
+  return formatClock(ms, false);
 }
 
 function clip(s: string, max = KEY_LINE_MAX): string {

@@ -114,6 +114,14 @@ function shower(ctx: StepContext, lockTimeoutMs: number): (e: MigrationEvent) =>
         attempt = ` (attempt ${e.attempt} of ${e.of})`;
         ctx.output(`  retry ${e.attempt}/${e.of} in ${formatMs(e.delayMs)} · ${e.reason}`, 'stderr');
         return;
+      case 'signalled':
+        ctx.output(
+          e.ok
+            ? `  ${e.action === 'cancel' ? 'cancelled the query of' : 'terminated'} pid ${e.pid}`
+            : `  could not ${e.action} pid ${e.pid}: ${e.detail ?? 'refused'}${/permission|must be/i.test(e.detail ?? '') ? ' (the role needs pg_signal_backend, or to be the same role)' : ''}`,
+          e.ok ? 'stdout' : 'stderr',
+        );
+        return;
       case 'batch':
         ctx.output(`  batch ${e.batch}: ${e.rows} rows (${e.total} in all)  ${formatMs(e.ms)}`);
         return;

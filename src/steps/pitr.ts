@@ -1,3 +1,4 @@
+import { checkVerdict } from '../core/backup.js';
 import type { StepOf } from '../core/model.js';
 import type { StepHandler } from '../core/ports.js';
 import { backupsOf, isPort, resultOf, setting, showBackup } from './backup-show.js';
@@ -15,9 +16,10 @@ export const pitr: StepHandler<StepOf<'pitr'>> = async (ctx) => {
   switch (w.action) {
     case 'readiness': {
       const { checks, ready } = await port.pitrReadiness(show, ctx.signal);
-      ctx.rows(['check', 'result', 'detail'], checks.map((c) => [c.name, c.ok ? (c.warn ? '! warn' : '✔ ok') : '✖ fail', c.detail]), checks.length);
-      const failed = checks.filter((c) => !c.ok);
-      if (ready && !failed.length) return { status: checks.some((c) => c.warn) ? 'warned' : 'passed', summary: 'Ready for point-in-time recovery' };
+      const mark = { ok: '✔ ok', warn: '! warn', fail: '✖ fail' } as const;
+      ctx.rows(['check', 'result', 'detail'], checks.map((c) => [c.name, mark[checkVerdict(c)], c.detail]), checks.length);
+      const failed = checks.filter((c) => checkVerdict(c) === 'fail');
+      if (ready && !failed.length) return { status: checks.some((c) => checkVerdict(c) === 'warn') ? 'warned' : 'passed', summary: 'Ready for point-in-time recovery' };
       return {
         status: 'failed',
         summary: failed.length ? `Not ready: ${failed.map((c) => c.name).join(', ')}` : 'Not ready',

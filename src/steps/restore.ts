@@ -1,4 +1,4 @@
-import { formatSize, utcStamp, type BackupPort, type CatalogItem } from '../core/backup.js';
+import { fitName, formatSize, utcStamp, type BackupPort, type CatalogItem } from '../core/backup.js';
 import { formatMs } from '../core/engine.js';
 import type { StepOf } from '../core/model.js';
 import type { StepContext, StepHandler, StepResult } from '../core/ports.js';
@@ -124,7 +124,7 @@ async function verifiedChoice(ctx: Ctx, port: BackupPort, named: string): Promis
     ctx.rows(['file', 'age', 'size'], others.map((b) => [b.file, age(ctx, b), b.size !== undefined ? formatSize(b.size) : '?']), others.length);
     const a = await ctx.ask({
       kind: 'choose',
-      prompt: `${file} is damaged. Restore an older verified backup instead? (whatever was written after it is lost)`,
+      prompt: `${file} cannot be restored (it failed verification). Restore an older verified backup instead? (whatever was written after it is lost)`,
       var: 'backup_choice',
       options: [...others.map((b) => ({ value: b.file, label: `${b.file} (${age(ctx, b)} old)` })), { value: 'stop', label: 'Stop: restore nothing' }],
       default: others[0]!.file,
@@ -163,8 +163,5 @@ function age(ctx: Ctx, b: CatalogItem): string {
 
 /** <db>_restored_<stamp>, within PostgreSQL's 63 bytes: the database part is shortened, never the stamp. */
 export function restoredName(db: string, at: Date): string {
-  const suffix = `_restored_${utcStamp(at).toLowerCase()}`;
-  let head = db;
-  while (Buffer.byteLength(head + suffix) > 63) head = head.slice(0, -1);
-  return head + suffix;
+  return fitName(db, `_restored_${utcStamp(at).toLowerCase()}`);
 }

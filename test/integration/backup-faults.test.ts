@@ -9,7 +9,7 @@ import { manifestSchema, type Manifest } from '../../src/backup/catalog.js';
 import { runBackup } from '../../src/backup/dump.js';
 import type { BackupEnv } from '../../src/backup/env.js';
 import { pgRestoreList } from '../../src/backup/pgrestore.js';
-import { pickClientTool, type ToolEnv } from '../../src/backup/tools.js';
+import { pickClientTool } from '../../src/backup/tools.js';
 import { verifyArchive } from '../../src/backup/verify.js';
 import { retarget } from '../../src/db/connection.js';
 import { inDatabase, q } from '../helpers/catalog.js';
@@ -45,7 +45,7 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-function freshEnv(extra: Partial<ToolEnv> = {}): ToolEnv {
+function freshEnv(extra: Partial<BackupEnv> = {}): BackupEnv {
   return { ...base, backupDir: path.join(root, `backups-${++dirCount}`), ...extra };
 }
 
@@ -57,7 +57,7 @@ function collector(): { events: BackupEvent[]; emit: (e: BackupEvent) => void } 
 const req = (r: Partial<BackupRequest> = {}): BackupRequest => ({ kind: 'full', runId: 'run-faults', operator: 'tester', dryRun: false, verify: false, ...r });
 const never = (): AbortSignal => new AbortController().signal;
 
-async function backup(env: ToolEnv, r: Partial<BackupRequest> = {}): Promise<string> {
+async function backup(env: BackupEnv, r: Partial<BackupRequest> = {}): Promise<string> {
   const out = await runBackup(env, req(r), collector().emit, never());
   expect(out.ok, out.error).toBe(true);
   return out.file as string;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -118,6 +118,36 @@ describe('backup runbook and the catalogue', () => {
     expect((await catalogue()).length).toBe(before);
   });
 
+  it('a broken manifest is named as a warning; the other backups are still listed', async () => {
+    const broken = path.join(state, 'backups', 'sim_full_20200101T000000Z.dump.manifest.json');
+    writeFileSync(broken, '{ not json');
+    try {
+      const l = await cli(['backups', '--state-dir', state]);
+      expect(l.exitCode).toBe(0);
+      expect(l.stdout).toMatch(/warning: sim_full_20200101T000000Z\.dump\.manifest\.json: /);
+      expect(l.stdout).toMatch(/sim_full_\d{8}T\d{6}Z\.dump/);
+    } finally {
+      rmSync(broken);
+    }
+  });
+
+  it('a backup_dir that cannot be read is an error (exit 2), not "no backups"; the gate says so too', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'prb-cfg-'));
+    const notADir = path.join(dir, 'a-file');
+    writeFileSync(notADir, 'x');
+    const cfg = path.join(dir, 'parlant-runbook.config.yaml');
+    writeFileSync(cfg, `backup_dir: ${notADir}\n`);
+    const l = await cli(['backups', '--config', cfg, '--state-dir', state]);
+    expect(l.exitCode).toBe(2);
+    expect(l.stderr).toMatch(/The backup directory .*a-file cannot be read/);
+    expect(l.stdout).not.toMatch(/None yet/);
+    const gated = path.join(dir, 'gated.yaml');
+    writeFileSync(gated, 'id: gated\ntitle: gated\nsummary: s\nphase: during\nrisk: low\nsteps:\n  - { id: g, title: g, kind: gate, with: { require: backup } }\n');
+    const r = await cli(['run', gated, '--plain', '--env', 'production', '--config', cfg, '--state-dir', tempStateDir()], { env: env() });
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/cannot be read/);
+  });
+
   it('a backup older than max_backup_age stands out as STALE', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'prb-cfg-'));
     const cfg = path.join(dir, 'parlant-runbook.config.yaml');
@@ -184,5 +214,13 @@ describe('partial-recovery runbook', () => {
     expect(await count(cluster.url, 'api_key')).toBe(before);
     expect((await q<{ n: number }>(cluster.url, "SELECT count(*)::int AS n FROM api_key WHERE name = 'live edit'"))[0]?.n).toBe(1);
     expect(r.stdout).toMatch(/DROP SCHEMA "recovered_\w+" CASCADE;/);
+  });
+
+  it('a table that does not exist is refused by name before anything is created', async () => {
+    const r = await cli(['run', 'partial-recovery', '--plain', '--yes', '--var', 'tables=no_such_table', '--var', 'schema=recovered_never', '--state-dir', state], { env: env() });
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/no_such_table/);
+    expect(r.stderr).not.toMatch(/Unexpected error/);
+    expect(await q(cluster.url, "SELECT 1 FROM pg_namespace WHERE nspname = 'recovered_never'")).toEqual([]);
   });
 });

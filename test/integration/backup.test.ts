@@ -319,7 +319,7 @@ describe('verifyArchive', () => {
     const dest = await mkdtemp(path.join(root, 'upload-'));
     const up = freshEnv({ backupDir: env.backupDir, upload: { run: `cp "$1" '${dest}/'` } });
     const c = collector();
-    const out = await verifyArchive(up, { file }, c.emit, new AbortController().signal);
+    const out = await verifyArchive(up, { file, upload: true }, c.emit, new AbortController().signal);
     expect(out.ok, out.error).toBe(true);
     expect(out.stages.at(-1)).toMatchObject({ name: 'upload', ok: true });
     // Buffer.equals: a deep toEqual over megabytes is slow.
@@ -329,10 +329,29 @@ describe('verifyArchive', () => {
     expect(m.verification?.status).toBe('verified');
   });
 
+  it('a backup with an upload configured uploads the archive it just verified, once', async () => {
+    const dest = await mkdtemp(path.join(root, 'backup-upload-'));
+    const up = freshEnv({ upload: { run: `cp "$1" '${dest}/'` } });
+    const out = await runBackup(up, req({ kind: 'full', verify: true }), collector().emit, new AbortController().signal);
+    expect(out.ok, out.error).toBe(true);
+    expect(await readdir(dest)).toEqual([path.basename(out.file!)]);
+    expect((await readManifestAt(out.file!)).upload).toMatchObject({ ok: true, exit_code: 0 });
+  });
+
+  it('a re-verification that does not ask for the upload (backups verify, a restore) does not upload again', async () => {
+    const dest = await mkdtemp(path.join(root, 'no-upload-'));
+    const up = freshEnv({ backupDir: env.backupDir, upload: { run: `cp "$1" '${dest}/'` } });
+    const c = collector();
+    const out = await verifyArchive(up, { file }, c.emit, new AbortController().signal);
+    expect(out.ok, out.error).toBe(true);
+    expect(out.stages.map((x) => x.name)).not.toContain('upload');
+    expect(await readdir(dest)).toEqual([]);
+  });
+
   it('records a failing upload as failed without failing the verification', async () => {
     const up = freshEnv({ backupDir: env.backupDir, upload: { run: ['sh', '-c', 'echo "bucket unreachable" >&2; exit 7', 'sh'] } });
     const c = collector();
-    const out = await verifyArchive(up, { file }, c.emit, new AbortController().signal);
+    const out = await verifyArchive(up, { file, upload: true }, c.emit, new AbortController().signal);
     expect(out.ok, out.error).toBe(true);
     expect(c.events.some((e) => e.type === 'stage' && e.name === 'upload' && !e.ok && e.warn === true)).toBe(true);
     expect(c.events.some((e) => e.type === 'output' && e.text === 'bucket unreachable')).toBe(true);

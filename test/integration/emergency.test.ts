@@ -194,6 +194,22 @@ describe('parlant-runbook run emergency (line mode, sandbox + stand-in app)', ()
     expect(await healthStatus()).toBe(200);
   }, 180_000);
 
+  it('no verified backup at all: the restore fails before touching the database, the run says so and starts the app again', async () => {
+    await damage();
+    const damaged = await fingerprint();
+    // The same configuration with an empty backup directory: nothing to restore from.
+    const emptyCfg = path.join(mkdtempSync(path.join(os.tmpdir(), 'prb-empty-')), 'parlant-runbook.config.yaml');
+    writeFileSync(emptyCfg, `${readFileSync(config, 'utf8')}\nbackup_dir: ${mkdtempSync(path.join(os.tmpdir(), 'prb-nobackups-'))}\n`);
+    const r = await cli(['run', 'emergency', '--plain', '--confirm', 'sim', '--yes', '--state-dir', state, '--config', emptyCfg], { env: env(), timeoutMs: 150_000 });
+    expect(r.stderr).not.toMatch(/Unexpected error/);
+    expect(r.stdout + r.stderr).toMatch(/no verified backup/i);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/The restore did not happen/);
+    expect(r.stdout).toMatch(/Start the application/);
+    expect(await fingerprint()).toBe(damaged);
+    expect(await healthStatus()).toBe(200);
+  }, 180_000);
+
   it('the newest backup is corrupt: verification catches it, the older verified one is offered and restored', async () => {
     const older = await takeBackup();
     const good = await fingerprint();

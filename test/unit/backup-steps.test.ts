@@ -927,6 +927,15 @@ describe('pitr step', () => {
       expect(h.tables[0]?.rows[1]).toEqual(['base backup', '! warn', 'the newest is 9 days old']);
     });
 
+    it('a warning as the engine writes it (ok: false, warn: true) is a warning, not a failure', async () => {
+      const checks = [check('wal_level', true, 'replica'), check('base backup privilege', false, 'sim_admin has no REPLICATION', true)];
+      const h = harness(pitrStep({ action: 'readiness' }), { script: { pitrReadiness: { checks, ready: true } } });
+      const r = await pitr(h.ctx);
+      expect(r.status).toBe('warned');
+      expect(r.summary).toBe('Ready for point-in-time recovery');
+      expect(h.tables[0]?.rows[1]).toEqual(['base backup privilege', '! warn', 'sim_admin has no REPLICATION']);
+    });
+
     it('not ready → failed, naming the failing checks in the summary and their details in the error', async () => {
       const checks = [check('wal_level', false, 'minimal: needs replica'), check('archive_mode', true, 'on'), check('archive_command', false, 'last archiving failed')];
       const h = harness(pitrStep({ action: 'readiness' }), { script: { pitrReadiness: { checks, ready: false } } });

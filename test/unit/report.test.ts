@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/core/events.js';
-import { verifyJournal, encodeLine, GENESIS } from '../../src/core/journal.js';
+import { verifyJournal } from '../../src/core/journal.js';
+import { journalText } from '../helpers/journal.js';
 import { renderJson, renderMarkdown } from '../../src/core/report.js';
 import { replay } from '../../src/core/state.js';
 
@@ -24,15 +25,6 @@ const events: RunEvent[] = [
   { type: 'step-finished', at: Date.UTC(2026, 10, 21, 2, 0, 10), stepId: 'b', status: 'passed', summary: 'Committed: DROP', durationMs: 900 },
   { type: 'run-finished', at: Date.UTC(2026, 10, 21, 2, 0, 10), status: 'done', exitCode: 0, summary: 'Finished with 1 warning.' },
 ];
-
-function journalText(evts: RunEvent[]): string {
-  let prev = GENESIS;
-  return evts.map((e, i) => {
-    const { text, hash } = encodeLine(prev, i + 1, e);
-    prev = hash;
-    return text;
-  }).join('');
-}
 
 describe('report', () => {
   it('reads as an audit trail: target, operator, each step with time, decisions with who', () => {

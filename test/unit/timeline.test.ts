@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent, RunbookInfo, StepInfo } from '../../src/core/events.js';
-import { encodeLine, GENESIS, verifyJournal } from '../../src/core/journal.js';
+import { verifyJournal } from '../../src/core/journal.js';
+import { journalText } from '../helpers/journal.js';
 import { buildTimeline, formatElapsed, renderJson, renderMarkdown, type IncidentTimeline } from '../../src/core/report.js';
 import { replay } from '../../src/core/state.js';
 
@@ -64,15 +65,6 @@ const events: RunEvent[] = [
   { type: 'step-finished', at: t(18, 2), stepId: 'resolve-health', status: 'failed', summary: 'No answer from http://app/health', error: 'ECONNREFUSED', advice: 'Look at the app logs.', durationMs: 2000 },
   { type: 'run-finished', at: t(18, 3), status: 'failed', exitCode: 1, summary: 'Stopped at a failed step: Health check.' },
 ];
-
-function journalText(evts: RunEvent[]): string {
-  let prev = GENESIS;
-  return evts.map((e, i) => {
-    const { text, hash } = encodeLine(prev, i + 1, e);
-    prev = hash;
-    return text;
-  }).join('');
-}
 
 function render(evts: RunEvent[] = events): { md: string; tl: IncidentTimeline } {
   const v = verifyJournal(journalText(evts));

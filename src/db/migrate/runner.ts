@@ -330,7 +330,15 @@ class Session {
     if (action === 'stop') return 'stop';
     if (action === 'cancel' || action === 'terminate') {
       const fn = action === 'cancel' ? 'pg_cancel_backend' : 'pg_terminate_backend';
-      for (const b of last.blockers) await this.need(this.observer).query(`SELECT ${fn}($1)`, [b.pid]).catch(() => undefined);
+      // Say what happened to each: a role without pg_signal_backend (or a blocker that already left) must not
+      // read as "done".
+      for (const b of last.blockers) {
+        const r = await this.need(this.observer)
+          .query<{ ok: boolean }>(`SELECT ${fn}($1) AS ok`, [b.pid])
+          .then((x) => ({ ok: Boolean(x.rows[0]?.ok), detail: x.rows[0]?.ok ? undefined : 'the session was already gone' }))
+          .catch((e: unknown) => ({ ok: false, detail: e instanceof Error ? e.message : String(e) }));
+        this.on({ type: 'signalled', pid: b.pid, action, ok: r.ok, ...(r.detail ? { detail: r.detail } : {}) });
+      }
     }
     return 'more';
   }
@@ -339,6 +347,8 @@ class Session {
 
   /** Run one query while the observer watches for lock waits and stands ready to cancel it. */
   private async watched<T>(file: string, fn: () => Promise<T>, sql: string): Promise<T> {
+    // Before the poller starts: an abort between two statements must not leave it polling for ever.
+    if (this.signal.aborted) throw new CancelledError();
     const observer = this.need(this.observer);
     const t0 = Date.now();
     let running = true;
@@ -359,7 +369,6 @@ class Session {
     const onAbort = (): void => {
       void observer.query('SELECT pg_cancel_backend($1)', [this.workPid]).catch(() => undefined);
     };
-    if (this.signal.aborted) throw new CancelledError();
     this.signal.addEventListener('abort', onAbort, { once: true });
     try {
       return await fn();
