@@ -25,6 +25,7 @@ export function evidencePort(stateDir: string, backups: string): EvidencePort {
         status: r.state.status,
         finishedAt: r.state.finishedAt,
         failedSteps: r.state.steps.filter((s) => s.status === 'failed').length,
+        vars: r.state.vars,
       };
     },
     async latestBackup(target) {

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { runEngine } from '../core/engine.js';
 import { EXIT, type RunEvent } from '../core/events.js';
 import { findUnfinished, JournalWriter, listRuns, newRunId, readRun, type RunSummary } from '../core/journal.js';
+import { timeBoxesMs } from '../core/config.js';
+import { withTimeBoxes } from '../core/incidentClock.js';
 import { loadRunbook, sqlSearchPath } from '../core/loader.js';
 import type { Runbook } from '../core/model.js';
 import { acquireRunLock, isAlive, readLock } from '../core/runlock.js';
@@ -22,7 +24,7 @@ export interface RunCommandOptions {
 
 /** `run <runbook>`: walk a runbook against the target, journaling every event. Returns the exit code. */
 export async function runCommand(ref: string, b: Basics, o: RunCommandOptions): Promise<number> {
-  const runbook = await loadRunbook(ref, b.runbooksDir, b.root);
+  const runbook = withConfiguredTimeBoxes(await loadRunbook(ref, b.runbooksDir, b.root), b);
   const vars = { ...(runbook.vars ?? {}), ...b.vars };
 
   // The target first (no connection yet): its key finds an unfinished run to resume.
@@ -153,6 +155,24 @@ export async function runCommand(ref: string, b: Basics, o: RunCommandOptions): 
   }
   if (interrupted) return EXIT.aborted;
   return final.exitCode ?? EXIT.stepFailed;
+}
+
+/**
+ * The configuration's incident.time_boxes replace an incident runbook's boxes for this run (a drill, a test):
+ * the journal records the boxes used, so the report's timeline judges overruns by the same clock. A name that
+ * is not one of the runbook's phases is said, never fatal.
+ */
+function withConfiguredTimeBoxes(runbook: Runbook, b: Basics): Runbook {
+  const boxes = timeBoxesMs(b.config.config);
+  if (!boxes || !runbook.incident) return runbook;
+  const { phases, unknown } = withTimeBoxes(runbook.incident.phases, boxes);
+  if (unknown.length) {
+    b.err(
+      `${b.paint.warn('warning:')} incident.time_boxes in ${b.config.file ?? 'the config'} names ${unknown.map((n) => `"${n}"`).join(', ')}, not ${unknown.length === 1 ? 'a phase' : 'phases'} of ${runbook.id} ` +
+        `(${runbook.incident.phases.map((p) => p.name).join(', ')}); ${unknown.length === 1 ? 'it is' : 'they are'} ignored.\n`,
+    );
+  }
+  return { ...runbook, incident: { ...runbook.incident, phases } };
 }
 
 /** Line mode: the plain reporter (or --json), answering from flags, or from prompts on a terminal. */

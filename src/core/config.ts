@@ -4,10 +4,14 @@ import { z } from 'zod';
 import { FileProblemsError, parseYamlWith } from './loader.js';
 import { duration, durationMs } from './model.js';
 import type { StepConfig } from './ports.js';
+import { DEFAULT_TRIGGERS, type TriggerSettings } from './triggers.js';
 
 /** `parlant-runbook.config.yaml`: the operator's targets, commands and URLs (validated like runbooks). */
 
 const envName = z.enum(['dev', 'staging', 'production']);
+const share = z.union([z.number().min(0).max(1), z.string().regex(/^\d+(\.\d+)?%$/, 'write a share like 5% or 0.05')]);
+/** A time box is a duration with its unit (a bare number would read as seconds here but minutes in a runbook). */
+const boxDuration = z.string().regex(/^\d+(\.\d+)?\s*(s|m|h)$/, 'write a time box like 20s, 5m or 1h');
 const command = z.union([
   z.string().min(1),
   z.array(z.string().min(1)).min(1),
@@ -52,8 +56,36 @@ export const configSchema = z
       .strict()
       .optional(),
     alerts: z.object({ webhook_url: z.string().url().optional() }).strict().optional(),
+    /** Incident runbooks: time boxes by phase name (`assess: 20s`), e.g. shortened for a drill. */
+    incident: z.object({ time_boxes: z.record(z.string().min(1), boxDuration) }).strict().optional(),
+    /** The rollback triggers watched while a migration runs (src/core/triggers.ts). */
+    rollback_triggers: z
+      .object({
+        /** alert (default): say it and propose the rollback; stop: also cancel the migration; rollback: stop, then roll back what this run applied. */
+        action: z.enum(['alert', 'stop', 'rollback']).optional(),
+        /** Over this many times the expected duration (default 2). */
+        duration_factor: z.number().positive().optional(),
+        /** …but never before this much run time (default 1m: estimates of seconds are not precise enough). */
+        duration_floor: duration.optional(),
+        /** Share of rolled-back transactions on the database (default 5%). */
+        error_rate: share.optional(),
+        /** Client connections as a share of max_connections (default 80%). */
+        connections: share.optional(),
+        /** Watch app.health_url (default true). */
+        health: z.boolean().optional(),
+        /** How often to look (default 5s) and over how long the error rate is measured (default 1m). */
+        interval: duration.optional(),
+        window: duration.optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
+
+/** A share: 0.05 or "5%". */
+function shareOf(v: number | string): number {
+  return typeof v === 'number' ? v : Number(v.slice(0, -1)) / 100;
+}
 
 export type ConfigFile = z.infer<typeof configSchema>;
 
@@ -120,5 +152,31 @@ export function stepConfig(c: ConfigFile): StepConfig {
     ...(c.alerts?.webhook_url ? { webhookUrl: c.alerts.webhook_url } : {}),
     ...(c.lock_timeout !== undefined ? { lockTimeoutMs: durationMs(c.lock_timeout, 2000) } : {}),
     ...(c.max_backup_age !== undefined ? { maxBackupAgeMs: durationMs(c.max_backup_age, 86_400_000) } : {}),
+    rollbackTriggers: triggerSettings(c.rollback_triggers),
   };
+}
+
+/** The config's rollback_triggers over the defaults. */
+export function triggerSettings(t: ConfigFile['rollback_triggers']): TriggerSettings {
+  const d = DEFAULT_TRIGGERS;
+  if (!t) return { ...d };
+  return {
+    action: t.action ?? d.action,
+    durationFactor: t.duration_factor ?? d.durationFactor,
+    durationFloorMs: durationMs(t.duration_floor, d.durationFloorMs),
+    errorRate: t.error_rate !== undefined ? shareOf(t.error_rate) : d.errorRate,
+    connections: t.connections !== undefined ? shareOf(t.connections) : d.connections,
+    health: t.health ?? d.health,
+    intervalMs: Math.max(100, durationMs(t.interval, d.intervalMs)),
+    windowMs: durationMs(t.window, d.windowMs),
+    minTransactions: d.minTransactions,
+    healthFailures: d.healthFailures,
+  };
+}
+
+/** The config's incident.time_boxes in ms by phase name. */
+export function timeBoxesMs(c: ConfigFile): Record<string, number> | undefined {
+  const boxes = c.incident?.time_boxes;
+  if (!boxes) return undefined;
+  return Object.fromEntries(Object.entries(boxes).map(([k, v]) => [k, durationMs(v, 0)]));
 }

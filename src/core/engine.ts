@@ -282,7 +282,9 @@ export async function runEngine(o: EngineOptions): Promise<RunState> {
       target: o.target,
       runId: o.runId,
       operator: o.operator,
-      earlier: state.steps.filter((s) => s.id !== step.id && s.status !== 'pending' && s.status !== 'running').map((s) => ({ id: s.id, title: s.title, status: s.status, ...(s.summary !== undefined ? { summary: s.summary } : {}) })),
+      earlier: state.steps
+        .filter((s) => s.id !== step.id && s.status !== 'pending' && s.status !== 'running')
+        .map((s) => ({ id: s.id, title: s.title, status: s.status, ...(s.summary !== undefined ? { summary: s.summary } : {}), ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}) })),
       vars: state.vars,
       dryRun: o.dryRun,
       signal: ctl.signal,
@@ -303,6 +305,10 @@ export async function runEngine(o: EngineOptions): Promise<RunState> {
       live(lines) {
         flush();
         fire({ type: 'step-live', at: now(), stepId: step.id, lines });
+      },
+      alert(a) {
+        flush();
+        fire({ type: 'alert', at: now(), stepId: step.id, ...a });
       },
       ask: (req) => {
         flush();
@@ -328,6 +334,10 @@ export async function runEngine(o: EngineOptions): Promise<RunState> {
       result = { ...result, status: 'failed', summary: `Timed out after ${formatMs(timeoutMs)}`, error: result.error ?? `the step did not finish within its timeout of ${formatMs(timeoutMs)}` };
     }
     if (o.signal.aborted && result.status !== 'passed') result = { ...result, status: 'aborted' };
+    // on_failure: warn — the failure is said (error and all) but it is a warning: nothing waits on it.
+    if (result.status === 'failed' && step.on_failure === 'warn' && !result.refused) {
+      result = { ...result, status: 'warned', summary: `${result.summary} (on_failure: warn, the run goes on)` };
+    }
     fire({
       type: 'step-finished',
       at: now(),

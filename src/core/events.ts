@@ -1,4 +1,5 @@
 import type { Phase, Risk, StepKind } from './model.js';
+import type { TriggerId } from './triggers.js';
 
 /**
  * What the engine says while it runs (DESIGN §3). The journal stores these, the reducer folds them into
@@ -111,6 +112,8 @@ export type RunEvent =
       advice?: string;
       durationMs: number;
     }
+  /** A rollback trigger raised or cleared while a migration runs (src/core/triggers.ts); `acted` when the config let it stop the migration. */
+  | { type: 'alert'; at: number; stepId: string; trigger: TriggerId; state: 'raised' | 'cleared'; message: string; proposal?: string; acted?: 'stop' | 'rollback' }
   | { type: 'decision-requested'; at: number; request: DecisionRequest }
   | { type: 'decision-made'; at: number; requestId: string; stepId: string; answer: DecisionAnswer; by: DecidedBy; reason?: string }
   | { type: 'var-set'; at: number; name: string; value: string | number | boolean | null }

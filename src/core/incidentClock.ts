@@ -66,13 +66,33 @@ export function phaseOfSteps(phases: readonly IncidentPhase[], steps: readonly S
   return 0;
 }
 
-function minutes(n: number): string {
-  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+/** "0–5 min"; boxes shortened to seconds (training, tests) read "0:00–0:20". */
+export function span(fromMin: number, toMin: number): string {
+  if (Number.isInteger(fromMin) && Number.isInteger(toMin)) return `${fromMin}–${toMin} min`;
+  return `${formatClock(fromMin * 60_000, false)}–${formatClock(toMin * 60_000, false)}`;
 }
 
 /** "assess 0–5 min" */
 export function boxLabel(r: ClockReading): string {
-  return `${r.phase.name} ${minutes(r.fromMin)}–${minutes(r.toMin)} min`;
+  return `${r.phase.name} ${span(r.fromMin, r.toMin)}`;
+}
+
+/**
+ * The configuration's `incident.time_boxes` over a runbook's phases (by name, in ms): training and tests
+ * shorten the boxes to see the clock turn. Names that are not phases of the runbook come back as `unknown`
+ * (a warning, never a refusal: an incident is no time to refuse a runbook over a typo in the config).
+ */
+export function withTimeBoxes(phases: readonly IncidentPhase[], boxesMs: Readonly<Record<string, number>>): { phases: IncidentPhase[]; unknown: string[] } {
+  const names = new Set(phases.map((p) => p.name.toLowerCase()));
+  const unknown = Object.keys(boxesMs).filter((n) => !names.has(n.toLowerCase()));
+  const lookup = new Map(Object.entries(boxesMs).map(([k, v]) => [k.toLowerCase(), v]));
+  return {
+    phases: phases.map((p) => {
+      const ms = lookup.get(p.name.toLowerCase());
+      return ms === undefined ? { ...p } : { name: p.name, minutes: ms / 60_000 };
+    }),
+    unknown,
+  };
 }
 
 /** What the clock says, in words: the glyph and word carry the level without colour. */
@@ -85,7 +105,7 @@ export function clockText(r: ClockReading, compact: boolean): string {
     case 'over':
       return compact ? `⏱ ${t} ! ${r.phase.name} over` : `⏱ ${t} ! ${boxLabel(r)}, over by ${over}`;
     case 'overrun':
-      return compact ? `⏱ ${t} ✖ ${r.phase.name} OVERRUN` : `⏱ ${t} ✖ ${r.phase.name} OVERRUN by ${over} (box ${minutes(r.fromMin)}–${minutes(r.toMin)} min)`;
+      return compact ? `⏱ ${t} ✖ ${r.phase.name} OVERRUN` : `⏱ ${t} ✖ ${r.phase.name} OVERRUN by ${over} (box ${span(r.fromMin, r.toMin)})`;
   }
 }
 

@@ -70,8 +70,13 @@ const condition = z
     message: 'a "when" needs one of env, not_env, var, step or command',
   });
 
+/**
+ * What a failed step does to the run: stop it (default); continue (the step counts as failed, the run ends
+ * with exit 1); warn (the step is recorded as a warning with its error and the run goes on as if it passed —
+ * for steps whose failure must never hold anything up, like an alert); goto a step; or retry first.
+ */
 const onFailure = z.union([
-  z.enum(['stop', 'continue']),
+  z.enum(['stop', 'continue', 'warn']),
   z.object({ goto: id }).strict(),
   z
     .object({ retry: z.number().int().min(1).max(100), delay: duration.optional(), then: z.enum(['stop', 'continue']).optional() })

@@ -2,6 +2,7 @@ import type { DecidedBy, DecisionAnswer, DecisionRequest, OutputLine, TargetInfo
 import type { MigrationPort } from './migrations.js';
 import type { BackupPort } from './backup.js';
 import type { Runbook, Step } from './model.js';
+import type { TriggerAlert, TriggerSettings } from './triggers.js';
 
 /**
  * Steps touch the world only through these ports (DESIGN §3). The CLI builds real ones (pg, execa, fetch);
@@ -124,6 +125,8 @@ export interface StepConfig {
   lockTimeoutMs?: number;
   /** The config's max_backup_age: how old a backup may be for the production gate. */
   maxBackupAgeMs?: number;
+  /** What the rollback triggers watch while a migration runs, and whether they act (default: alert only). */
+  rollbackTriggers?: TriggerSettings;
 }
 
 /** A finished run of a runbook, as the journal remembers it. */
@@ -132,6 +135,8 @@ export interface RunEvidence {
   status: string;
   finishedAt: number;
   failedSteps: number;
+  /** The run's variables as it ended (the preflight's risk.migrate_seconds …). */
+  vars?: Readonly<Record<string, string | number | boolean | null>>;
 }
 
 /** A backup of the target, as the backup catalogue knows it. */
@@ -222,8 +227,10 @@ export interface StepContext<S extends Step = Step> {
   rows(columns: string[], rows: string[][], total: number): void;
   /** Lines kept up to date in place while the step runs (e.g. the lock radar); [] clears them. */
   live(lines: string[]): void;
+  /** Raise or clear a rollback trigger's alert (the screen shows it prominently; the journal keeps it). */
+  alert(a: TriggerAlert & { proposal?: string; acted?: 'stop' | 'rollback' }): void;
   /** The steps of this run before this one, as they ended (the preflight's summary reads them). */
-  earlier: ReadonlyArray<{ id: string; title: string; status: string; summary?: string }>;
+  earlier: ReadonlyArray<{ id: string; title: string; status: string; summary?: string; durationMs?: number }>;
   /** Ask the operator (or the flags, in line mode). Resolves to the answer; the engine journals both sides. */
   ask(request: DistributiveOmit<DecisionRequest, 'id' | 'stepId'>): Promise<DecisionAnswer>;
 }

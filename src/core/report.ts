@@ -1,8 +1,9 @@
-import { formatClock, phaseOfSteps, readClock, type IncidentPhase } from './incidentClock.js';
+import { formatClock, phaseOfSteps, readClock, span, type IncidentPhase } from './incidentClock.js';
 import { formatMs } from './engine.js';
 import { assertNever, type DecisionAnswer, type DecisionRequest, type OutputLine, type RunEvent, type StepStatus } from './events.js';
 import type { VerifyResult } from './journal.js';
 import { STATUS_GLYPH, type RunState, type StepState } from './state.js';
+import { TRIGGER_TITLE } from './triggers.js';
 
 /**
  * `report`: who ran what against which database, every step's result, timings and decisions — the audit
@@ -49,6 +50,17 @@ export function renderMarkdown(state: RunState, verify: VerifyResult, runId: str
     out.push(`| ${i + 1} | ${cell(s.title)} \`${s.id}\`${s.destructive ? ' ⚠ destructive' : ''} | ${STATUS_GLYPH[s.status]} ${s.status} | ${started} | ${took} | ${cell(s.summary)} |`);
   });
   if (!timeline) out.push('');
+
+  if (!timeline && state.alerts.length) {
+    out.push('## Rollback triggers', '', '| Raised | Step | Trigger | What | Cleared | Acted |', '|---|---|---|---|---|---|');
+    for (const a of state.alerts) {
+      const t = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
+      out.push(
+        `| ${t(a.at)} | \`${a.stepId}\` | ${TRIGGER_TITLE[a.trigger]} | ${cell(a.message)} | ${a.clearedAt !== undefined ? `${t(a.clearedAt)}: ${cell(a.clearedMessage)}` : 'no'} | ${a.acted === 'stop' ? 'stopped the migration' : a.acted === 'rollback' ? 'stopped and rolled back' : 'no (alert only)'} |`,
+      );
+    }
+    out.push('');
+  }
 
   const notable = state.steps.filter((s) => s.error || s.advice || s.rows || s.status === 'failed' || s.status === 'warned' || s.status === 'aborted');
   if (notable.length) {
@@ -117,7 +129,7 @@ export interface TimelinePhase {
 }
 
 export interface TimelineRow {
-  kind: 'step' | 'decision' | 'interrupted' | 'resumed' | 'ended';
+  kind: 'step' | 'decision' | 'alert' | 'interrupted' | 'resumed' | 'ended';
   at: number;
   /** HH:MM:SS UTC (MM-DD HH:MM:SS when the run crossed midnight). */
   clock: string;
@@ -406,6 +418,21 @@ export function buildTimeline(state: RunState, events: readonly RunEvent[]): Inc
         );
         break;
       }
+      case 'alert':
+        row(
+          seq,
+          e.at,
+          {
+            kind: 'alert',
+            stepId: e.stepId,
+            action: e.state === 'raised' ? `⚠ Rollback trigger: ${TRIGGER_TITLE[e.trigger]}` : `Rollback trigger cleared: ${TRIGGER_TITLE[e.trigger]}`,
+            status: e.state,
+            result: e.state === 'raised' ? (e.acted ? `⚠ raised; ${e.acted === 'stop' ? 'stopped the migration' : 'stopped and rolled back'}` : '⚠ raised') : '✔ cleared',
+            lines: [clip(e.message), ...(e.proposal ? [clip(e.proposal)] : [])],
+          },
+          phaseIndexOf(e.stepId, e.at - start),
+        );
+        break;
       case 'run-interrupted':
         for (const [id, o] of open) stepRow(id, o, undefined, `interrupted: ${e.reason}`);
         open.clear();
@@ -519,7 +546,7 @@ export function renderTimelineMarkdown(t: IncidentTimeline, runId: string): stri
   );
   if (t.phases.length) {
     const box = (p: TimelinePhase): string => {
-      const head = `${esc(p.name)} ${p.fromMin}–${p.toMin} min`;
+      const head = `${esc(p.name)} ${span(p.fromMin, p.toMin)}`;
       if (p.endedElapsedMs === undefined) return `${head}: not reached`;
       return p.over ? `${head}: ! ended T+${formatElapsed(p.endedElapsedMs)}, ${p.over}` : `${head}: ✔ ended T+${formatElapsed(p.endedElapsedMs)}`;
     };

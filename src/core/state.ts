@@ -9,6 +9,7 @@ import {
   type StepStatus,
   type TargetInfo,
 } from './events.js';
+import type { TriggerId } from './triggers.js';
 
 /** Output kept per step in memory; the journal keeps everything (STYLE §2: buffers are capped in the reducer). */
 export const OUTPUT_CAP = 400;
@@ -61,6 +62,24 @@ export interface RunState {
   summary?: string;
   interruptions: { at: number; reason: string }[];
   resumes: { at: number; operator: string; host: string }[];
+  /** Rollback triggers raised during the run, newest last; `clearedAt` once the condition went away. */
+  alerts: AlertState[];
+}
+
+export interface AlertState {
+  stepId: string;
+  trigger: TriggerId;
+  message: string;
+  proposal?: string;
+  acted?: 'stop' | 'rollback';
+  at: number;
+  clearedAt?: number;
+  clearedMessage?: string;
+}
+
+/** Raised and not cleared, newest first. */
+export function activeAlerts(state: RunState): AlertState[] {
+  return state.alerts.filter((a) => a.clearedAt === undefined).reverse();
 }
 
 export const initialState: RunState = {
@@ -71,6 +90,7 @@ export const initialState: RunState = {
   vars: {},
   interruptions: [],
   resumes: [],
+  alerts: [],
 };
 
 function updateStep(state: RunState, stepId: string, f: (s: StepState) => StepState): RunState {
@@ -170,6 +190,13 @@ export function reduce(state: RunState, e: RunEvent): RunState {
         })),
         currentStepId: state.currentStepId === e.stepId ? undefined : state.currentStepId,
       };
+    case 'alert': {
+      if (e.state === 'raised') {
+        const a: AlertState = { stepId: e.stepId, trigger: e.trigger, message: e.message, at: e.at, ...(e.proposal ? { proposal: e.proposal } : {}), ...(e.acted ? { acted: e.acted } : {}) };
+        return { ...state, alerts: [...state.alerts.filter((x) => !(x.trigger === e.trigger && x.clearedAt === undefined)), a] };
+      }
+      return { ...state, alerts: state.alerts.map((x) => (x.trigger === e.trigger && x.clearedAt === undefined ? { ...x, clearedAt: e.at, clearedMessage: e.message } : x)) };
+    }
     case 'decision-requested':
       return { ...state, pending: e.request };
     case 'decision-made':

@@ -2,6 +2,8 @@ import type { OutputLine, RunEvent } from '../core/events.js';
 import { formatMs } from '../core/engine.js';
 import { reduce, initialState, STATUS_GLYPH, type RunState } from '../core/state.js';
 import { formatTable, truncate } from './table.js';
+import { TRIGGER_TITLE } from '../core/triggers.js';
+import { clockText, phaseOfSteps, readClock } from '../core/incidentClock.js';
 import type { Paint } from './paint.js';
 
 /**
@@ -54,6 +56,7 @@ export class PlainReporter {
         return;
       case 'step-started': {
         if (e.attempt === 0) return; // "not reached" bookkeeping: the finished line says it
+        this.phaseLine(e.stepId, e.at, t);
         const again = e.attempt > 1 ? p.dim(` (attempt ${e.attempt})`) : '';
         this.line(`${t} ${n(e.stepId)} ${STATUS_GLYPH.running} ${p.bold(title(e.stepId))}${again}`);
         return;
@@ -86,6 +89,15 @@ export class PlainReporter {
         if (e.advice) for (const l of e.advice.split('\n')) this.line(`${t}       ${p.dim('→')} ${l}`);
         return;
       }
+      case 'alert': {
+        // A rollback trigger is the one line in a log that must not be missed.
+        if (e.state === 'raised') {
+          this.line(`${t} ${p.bad(p.bold('⚠ ROLLBACK TRIGGER'))} ${p.bold(TRIGGER_TITLE[e.trigger])}: ${e.message}`);
+          if (e.proposal) this.line(`${t}       ${p.bad('→')} ${e.proposal}`);
+          if (e.acted) this.line(`${t}       ${p.bad('→')} ${e.acted === 'stop' ? 'stopping the migration (rollback_triggers.action: stop)' : 'stopping the migration and rolling back what this run applied (rollback_triggers.action: rollback)'}`);
+        } else this.line(`${t}       ${p.ok('✔')} trigger cleared: ${e.message}`);
+        return;
+      }
       case 'decision-requested':
         return; // prompts speak for themselves; the answer is logged below
       case 'decision-made': {
@@ -114,6 +126,24 @@ export class PlainReporter {
     }
   }
 
+  /**
+   * Incident runbooks: a line when the run enters a phase, with the incident clock as the screen would show
+   * it (amber/red past the box, in words too), so a log reads like the TUI's clock.
+   */
+  private phaseLine(stepId: string, at: number, t: string): void {
+    const phases = this.state.runbook?.incident?.phases;
+    if (!phases?.length || this.state.startedAt === undefined) return;
+    const index = this.state.steps.findIndex((s) => s.id === stepId);
+    const phase = phaseOfSteps(phases, this.state.steps, index);
+    if (phase === undefined || phase === this.phase) return;
+    this.phase = phase;
+    const r = readClock(phases, at - this.state.startedAt, phase);
+    if (!r) return;
+    const colour = r.level === 'on-time' ? this.paint.dim : r.level === 'over' ? this.paint.warn : this.paint.bad;
+    this.line(`${t} ${colour(`── ${clockText(r, false)}`)}`);
+  }
+
+  private phase: number | undefined;
   private liveKey = '';
   private liveAt = 0;
 

@@ -85,7 +85,9 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => (data += c.toString('utf8')));
     req.on('end', () => {
       posts.push({ path: req.url ?? '', body: JSON.parse(data || '{}') as Record<string, unknown> });
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      // A hook under /broken/ fails as a Slack outage would.
+      if (req.url?.startsWith('/broken/')) res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
+      else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
@@ -210,7 +212,7 @@ describe('parlant-runbook run emergency (line mode, sandbox + stand-in app)', ()
     expect(await healthStatus()).toBe(200);
   }, 180_000);
 
-  it('the newest backup is corrupt: verification catches it, the older verified one is offered and restored', async () => {
+  it('the newest backup is corrupt and the webhook is down: verification catches it, the older verified one is restored, the failed alert is a warning and the run exits 0', async () => {
     const older = await takeBackup();
     const good = await fingerprint();
     // A newer backup, then one flipped byte in it.
@@ -223,9 +225,23 @@ describe('parlant-runbook run emergency (line mode, sandbox + stand-in app)', ()
     bytes[at] = (bytes[at] ?? 0) ^ 0x10;
     writeFileSync(archive, bytes);
 
-    const r = await emergency(['--var', `backup_choice=${older}`]);
+    // …and the webhook is down too: the alert is a warning, never a failure of the run.
+    const brokenHook = hookUrl.replace('/services/', '/broken/');
+    const brokenCfg = path.join(work, 'broken-hook.config.yaml');
+    writeFileSync(brokenCfg, readFileSync(config, 'utf8').replace(hookUrl, brokenHook));
+    const sent = posts.length;
+    const r = await cli(['run', 'emergency', '--plain', '--confirm', 'sim', '--yes', '--state-dir', state, '--config', brokenCfg, '--var', `backup_choice=${older}`], {
+      env: env(),
+      timeoutMs: 150_000,
+    });
     expect(r.stderr).not.toMatch(/Unexpected error/);
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(posts.length).toBe(sent + 1);
+    expect(r.stdout).toMatch(/warning\s+Alert the team \(webhook\)/);
+    expect(r.stdout).toMatch(/The alert did not go out — tell them yourself/);
+    expect(r.stdout).toMatch(/Finished with \d+ warnings?/);
+    expect(r.stdout + r.stderr).not.toContain(brokenHook);
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
     expect(r.stdout + r.stderr).toContain(`✖ ${newest} FAILED verification`);
     expect(r.stdout).toMatch(/Other verified backups of sim, newest first/);
     expect(r.stdout).toContain(`✔ ${older} verified: restoring it`);

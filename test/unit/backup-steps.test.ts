@@ -131,6 +131,9 @@ function harness<S extends Step>(step: S, s: Setup = {}): Harness<S> {
       tables.push({ columns, rows: r, total });
       timeline.push('rows');
     },
+    alert: () => {
+      throw new Error('a backup step raises no rollback trigger');
+    },
     live: (lines) => {
       live.push(lines);
     },

@@ -83,6 +83,9 @@ function harness(s: Setup): Harness {
     live: () => {
       throw new Error('a gate shows no live lines');
     },
+    alert: () => {
+      throw new Error('a gate raises no rollback trigger');
+    },
     ask: async () => {
       throw new Error('a gate asks nothing');
     },
