@@ -11,7 +11,8 @@ import { DEFAULT_TRIGGERS, type TriggerSettings } from './triggers.js';
 const envName = z.enum(['dev', 'staging', 'production']);
 const share = z.union([z.number().min(0).max(1), z.string().regex(/^\d+(\.\d+)?%$/, 'write a share like 5% or 0.05')]);
 /** A time box is a duration with its unit (a bare number would read as seconds here but minutes in a runbook). */
-const boxDuration = z.string().regex(/^\d+(\.\d+)?\s*(s|m|h)$/, 'write a time box like 20s, 5m or 1h');
+const BOX_HINT = 'write a time box with its unit, like 20s, 5m or 1h';
+const boxDuration = z.string({ error: BOX_HINT }).regex(/^\d+(\.\d+)?\s*(s|m|h)$/, BOX_HINT);
 const command = z.union([
   z.string().min(1),
   z.array(z.string().min(1)).min(1),

@@ -334,6 +334,8 @@ export function planMigrations(
   files: readonly Migration[],
   status: readonly StatusRow[],
   req: Pick<MigrationRequest, 'direction' | 'to' | 'only'>,
+  /** A dry run of one phase of several (hot-migrate): the earlier phases would have applied the gap by then. */
+  opts: { allowGap?: boolean } = {},
 ): { ok: true; steps: { migration: Migration; file: SqlFile; rerun: boolean }[] } | { ok: false; error: string } {
   const drift = status.filter((s) => s.state === 'drift');
   if (drift.length) {
@@ -378,7 +380,7 @@ export function planMigrations(
     }
     // Never apply past a gap: an earlier pending version that was not asked for would be skipped.
     const first = steps[0];
-    if (first && req.only) {
+    if (first && req.only && !opts.allowGap) {
       const earlier = status.find((s) => Number(s.version) < Number(first.migration.version) && s.state !== 'applied' && !req.only?.includes(s.version));
       if (earlier) return { ok: false, error: `Refused: ${earlier.version}_${earlier.name} is ${earlier.state}; apply it before ${first.migration.version}.` };
     }

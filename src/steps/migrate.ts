@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { durationMs, type StepOf } from '../core/model.js';
 import { formatMs } from '../core/engine.js';
-import { describeBlocker, oneLine, type Blocker, type BlockerAction, type MigrationEvent } from '../core/migrations.js';
+import { describeBlocker, oneLine, type Blocker, type BlockerAction, type MigrationEvent, type MigrationOutcome, type MigrationRequest } from '../core/migrations.js';
 import { packageRoot } from '../core/paths.js';
-import type { StepContext, StepHandler } from '../core/ports.js';
+import type { StepContext, StepHandler, StepResult } from '../core/ports.js';
+import { TRIGGER_TITLE, type TriggerAlert } from '../core/triggers.js';
+import { watchTriggers } from './triggers.js';
 
 /**
  * Apply or roll back the Parlant migrations through the lock-safe engine (src/db/migrate): this step turns
@@ -17,8 +19,7 @@ export const migrate: StepHandler<StepOf<'migrate'>> = async (ctx) => {
   const dir = w.dir ? path.resolve(path.dirname(ctx.runbook.source), w.dir) : path.join(packageRoot(), 'sql', 'migrations');
   const lockTimeoutMs = durationMs(w.lock_timeout, ctx.config.lockTimeoutMs ?? 2000);
   const show = shower(ctx, lockTimeoutMs);
-  const outcome = await port.run(
-    {
+  const req: MigrationRequest = {
       dir,
       direction: w.direction,
       ...(w.to !== undefined ? { to: w.to } : {}),
@@ -33,11 +34,33 @@ export const migrate: StepHandler<StepOf<'migrate'>> = async (ctx) => {
       dryRun: ctx.dryRun,
       runId: ctx.runId,
       operator: ctx.operator,
-    },
-    show,
-    ctx.signal,
-    (blockers, file) => askAboutBlockers(ctx, blockers, file),
-  );
+  };
+  // The rollback triggers watch while the migration runs (not in a dry run: nothing runs to watch). A trigger
+  // only alerts, unless the configuration lets it stop the migration (and roll back what this run applied).
+  const byTrigger = new AbortController();
+  let fired: TriggerAlert | undefined;
+  const planned: string[] = [];
+  const watch = ctx.dryRun
+    ? undefined
+    : await watchTriggers(ctx, (a) => {
+        fired = a;
+        byTrigger.abort(new Error(`rollback trigger: ${a.message}`));
+      });
+  let outcome: MigrationOutcome;
+  try {
+    outcome = await port.run(
+      req,
+      (e) => {
+        if (e.type === 'plan') planned.push(...e.files.map((f) => /^(\d+)_/.exec(f)?.[1] ?? f));
+        show(e);
+      },
+      AbortSignal.any([ctx.signal, byTrigger.signal]),
+      (blockers, file) => askAboutBlockers(ctx, blockers, file),
+    );
+  } finally {
+    await watch?.stop();
+  }
+  if (fired && !ctx.signal.aborted) return afterTrigger(ctx, req, fired, outcome, planned, show);
   if (outcome.aborted) return { status: 'aborted', summary: outcome.summary, ...(outcome.error ? { error: outcome.error } : {}) };
   if (!outcome.ok) {
     return {
@@ -50,6 +73,60 @@ export const migrate: StepHandler<StepOf<'migrate'>> = async (ctx) => {
   }
   return { status: ctx.dryRun ? 'skipped' : 'passed', summary: outcome.summary, vars: { [`${ctx.step.id}.applied`]: outcome.applied.join(',') } };
 };
+
+/**
+ * A trigger stopped the migration (rollback_triggers.action stop or rollback). What the cancelled file did is
+ * rolled back by the server (a transactional file) or left for the next run to finish (an index build leaves an
+ * INVALID index that the next run drops and rebuilds; batches stop between batches). With `rollback`, the
+ * versions this run applied or started — in this step and in the migrate steps before it — are rolled back
+ * with their down files, each verified, as the rollback runbook would.
+ */
+async function afterTrigger(
+  ctx: StepContext<StepOf<'migrate'>>,
+  req: MigrationRequest,
+  fired: TriggerAlert,
+  outcome: MigrationOutcome,
+  planned: string[],
+  show: (e: MigrationEvent) => void,
+): Promise<StepResult> {
+  const what = `Rollback trigger (${TRIGGER_TITLE[fired.trigger]}): ${fired.message}`;
+  const stoppedHow = outcome.ok
+    ? `The migration had finished as the trigger came (${outcome.summary}).`
+    : `The migration was stopped: ${outcome.error ?? outcome.summary}`;
+  const action = ctx.config.rollbackTriggers?.action ?? 'alert';
+  if (action !== 'rollback') {
+    return {
+      status: outcome.ok ? 'warned' : 'failed',
+      summary: outcome.ok ? `${outcome.summary}; a rollback trigger fired as it finished` : `Stopped by a rollback trigger (${TRIGGER_TITLE[fired.trigger]})`,
+      error: `${what}\n${stoppedHow}`,
+      advice: `Look at what raised it before going on. To undo what is applied: parlant-runbook run rollback; ${'`'}parlant-runbook status${'`'} shows where the database stands.`,
+    };
+  }
+  const earlier = ctx.runbook.steps
+    .filter((s) => s.kind === 'migrate' && s.id !== ctx.step.id)
+    .flatMap((s) => String(ctx.vars[`${s.id}.applied`] ?? '').split(',').filter(Boolean));
+  const versions = [...new Set([...earlier, ...planned])];
+  if (!versions.length) {
+    return { status: 'failed', summary: 'Stopped by a rollback trigger; nothing to roll back', error: `${what}\n${stoppedHow}` };
+  }
+  ctx.output(`Rolling back what this run applied or started: ${versions.join(', ')} (rollback_triggers.action: rollback)`, 'stderr');
+  const back = await ctxPort(ctx).run({ ...req, direction: 'down', only: versions, to: undefined }, show, ctx.signal, (blockers, file) => askAboutBlockers(ctx, blockers, file));
+  if (back.aborted) return { status: 'aborted', summary: `Stopped by a rollback trigger; the rollback was aborted: ${back.summary}`, error: what };
+  return {
+    status: 'failed',
+    summary: back.ok ? `Stopped by a rollback trigger and rolled back: ${back.summary}` : 'Stopped by a rollback trigger; the ROLLBACK FAILED',
+    error: `${what}\n${stoppedHow}${back.ok ? '' : `\nThe rollback failed: ${back.error ?? back.summary}`}`,
+    advice: back.ok
+      ? 'The database is as it was before this run (each down file verified). Find the cause before migrating again.'
+      : 'The database is partly rolled back. parlant-runbook status shows what is applied; if a down file cannot run, restore from the backup (parlant-runbook run restore).',
+  };
+}
+
+function ctxPort(ctx: StepContext): NonNullable<StepContext['ports']['migrations']> {
+  const port = ctx.ports.migrations;
+  if (!port) throw new Error('This run has no database migration engine (internal: ports.migrations missing).');
+  return port;
+}
 
 /**
  * Engine events → what the operator sees. Discrete events become output lines (journaled); the waits — for the

@@ -7,9 +7,16 @@ import type { IncidentPhase } from './incidentClock.js';
 import { keyContextOf } from './keyContext.js';
 import type { Command, KeyContext } from './keymap.js';
 import { layout } from './layout.js';
+import { activeAlerts, type RunState } from '../core/state.js';
+import { ALERT_ROWS } from './AlertBar.js';
 import { followIndex, stageOf } from './stage.js';
 import type { RunStore } from './store.js';
 import { initialUi, uiReduce, type UiAction } from './uiState.js';
+
+/** Rows the alert bar takes: while a rollback trigger is raised and not cleared (it stays on the final screen). */
+export function alertRowsOf(run: RunState): number {
+  return activeAlerts(run).length ? ALERT_ROWS : 0;
+}
 
 /** What the screen may ask of the process: cancel the running step, or leave at once. */
 export interface RunControls {
@@ -78,7 +85,7 @@ export function RunProvider({ store, controls, runbook, incidentPhases, children
     };
     const keyContext = (): KeyContext => {
       const snap = store.getSnapshot();
-      return keyContextOf(snap, getUi(), layout(sizeRef.current.columns, sizeRef.current.rows, snap.run.steps.length));
+      return keyContextOf(snap, getUi(), layout(sizeRef.current.columns, sizeRef.current.rows, snap.run.steps.length, alertRowsOf(snap.run)));
     };
     return { answer: store.answer, dispatch, execute, keyContext };
   }, [store, controls, getUi, setUi]);
@@ -90,7 +97,7 @@ export function RunProvider({ store, controls, runbook, incidentPhases, children
       ui,
       stage,
       focus: ui.cursor ?? followIndex(snap.run, snap.asking),
-      layout: layout(size.columns, size.rows, snap.run.steps.length),
+      layout: layout(size.columns, size.rows, snap.run.steps.length, alertRowsOf(snap.run)),
       incidentPhases,
       runbook,
       now,

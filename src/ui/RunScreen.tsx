@@ -12,7 +12,9 @@ import { useKeys } from './hooks.js';
 import { keyContextOf } from './keyContext.js';
 import { commandFor, hintsFor, QUESTION_SHORT, QUESTION_TEXT } from './keymap.js';
 import { LogView } from './LogView.js';
-import { RunProvider, type RunControls } from './RunProvider.js';
+import { alertRowsOf, RunProvider, type RunControls } from './RunProvider.js';
+import { AlertBar } from './AlertBar.js';
+import { activeAlerts } from '../core/state.js';
 import { followIndex } from './stage.js';
 import { StepList } from './StepList.js';
 import { StepPane } from './StepPane.js';
@@ -111,6 +113,7 @@ function RunFrame({ transcript }: { transcript: boolean }): ReactNode {
           phaseIndex={phaseIndex}
           now={v.now}
         />
+        {alertRowsOf(v.run) ? <AlertBar alerts={activeAlerts(v.run)} width={l.width} /> : null}
         <Box height={l.bodyHeight} flexDirection="column" overflow="hidden">
           {body}
         </Box>

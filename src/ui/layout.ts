@@ -39,11 +39,12 @@ export interface Layout {
 /**
  * @param stepCount in the stacked layout the list takes no more rows than there are steps, so short
  *   runbooks leave more room to the pane.
+ * @param alertRows rows under the banner taken by a raised rollback trigger (AlertBar).
  */
-export function layout(columns: number, rows: number, stepCount = Number.POSITIVE_INFINITY): Layout {
+export function layout(columns: number, rows: number, stepCount = Number.POSITIVE_INFINITY, alertRows = 0): Layout {
   const width = Math.max(1, columns - 1);
   const height = Math.max(1, rows - 1);
-  const bodyHeight = Math.max(0, height - BANNER_HEIGHT - FOOTER_HEIGHT);
+  const bodyHeight = Math.max(0, height - BANNER_HEIGHT - FOOTER_HEIGHT - alertRows);
   if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
     return { columns, rows, mode: 'too-small', width, height, bodyHeight, list: { width: 0, height: 0 }, pane: { width, height: bodyHeight } };
   }

@@ -47,6 +47,33 @@ describe('<RunScreen /> step pane', () => {
       expect(g).not.toContain('blocked by pid 4121');
     });
 
+    it(`puts a raised rollback trigger under the banner, with the proposal, at ${columns} columns — and takes it away when cleared`, async () => {
+      const s = runScreenAt(columns);
+      s.emit(started(migrate()), { type: 'step-started', at: Date.now(), stepId: 'apply', attempt: 1 });
+      s.emit({ type: 'step-output', at: Date.now(), stepId: 'apply', lines: out(0, 300) });
+      s.emit({
+        type: 'alert',
+        at: Date.now(),
+        stepId: 'apply',
+        trigger: 'error-rate',
+        state: 'raised',
+        message: '12% of transactions on this database rolled back in the last 01:00 (120 of 1000; the line is 5%)',
+        proposal: 'consider rolling back: parlant-runbook run rollback',
+      });
+      const f = await s.waitFor((x) => x.includes('ROLLBACK TRIGGER'), 'the alert bar');
+      const rows = s.lines();
+      expect(rows).toHaveLength(23);
+      // Banner (2 rows), then the alert on the two rows under it.
+      expect(rows[2]).toMatch(/^⚠ ROLLBACK TRIGGER · error rate: 12% of transactions/);
+      expect(rows[3]).toMatch(/^→ consider rolling back: parlant-runbook run rollback/);
+      expect(widest(f)).toBeLessThanOrEqual(columns - 1);
+      expect(s.lines().at(-1)).toMatch(/a\]? abort/);
+      s.emit({ type: 'alert', at: Date.now(), stepId: 'apply', trigger: 'error-rate', state: 'cleared', message: 'error rate back to 1%' });
+      const g = await s.waitFor((x) => !x.includes('ROLLBACK TRIGGER'), 'the bar gone');
+      expect(g).toContain('item 299 ');
+      expect(s.lines()).toHaveLength(23);
+    });
+
     it(`shows a check's rows as a table that fits at ${columns} columns`, async () => {
       const s = runScreenAt(columns);
       s.emit(started(migrate()), { type: 'step-started', at: T0, stepId: 'preflight', attempt: 1 });

@@ -72,6 +72,23 @@ describe('engine', () => {
     expect(final.exitCode).toBe(1);
   });
 
+  it('records a failure under on_failure: warn as a warning with its error, never asks, and exits 0', async () => {
+    const o = options(
+      `${head}steps:
+  - { id: a, title: A, kind: sql, on_failure: warn, with: { sql: select fail } }
+  - { id: b, title: B, kind: note, when: { step: a, status: [warned] }, with: { text: after } }
+`,
+      { askOnFailure: true, decide: scripted({}) },
+    );
+    const final = await runEngine(o);
+    expect(final.steps.map((s) => s.status)).toEqual(['warned', 'passed']);
+    expect(final.steps[0]?.error).toMatch(/relation "fail" does not exist/);
+    expect(final.steps[0]?.summary).toMatch(/on_failure: warn/);
+    expect(o.events.some((e) => e.type === 'decision-requested')).toBe(false);
+    expect(final.exitCode).toBe(0);
+    expect(final.summary).toMatch(/1 warning/);
+  });
+
   it('jumps with on_failure: goto and records the steps it jumped over as not reached', async () => {
     const o = options(`${head}steps:
   - { id: a, title: A, kind: sql, on_failure: { goto: c }, with: { sql: select fail } }

@@ -504,6 +504,11 @@ describe('planMigrations', () => {
       expect(errorOf(plan(failed, { direction: 'up', only: ['0003'] }))).toBe('Refused: 0002_b is failed; apply it before 0003.');
     });
 
+    it('lets a dry run of a later phase plan past the gap its earlier phases would fill', () => {
+      const st = migrationStatus(files, [applied(a)]);
+      expect(names(planMigrations(files, st, { direction: 'up', only: ['0003'] }, { allowGap: true }))).toEqual(['0003_c.up.sql']);
+    });
+
     it('refuses unknown versions in "only" and "to", listing the known ones', () => {
       const st = migrationStatus(files, []);
       expect(errorOf(plan(st, { direction: 'up', only: ['0002', '0042'] }))).toBe('Unknown migration version 0042; known: 0001, 0002, 0003, 0004.');
