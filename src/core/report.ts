@@ -123,6 +123,8 @@ export interface TimelinePhase {
   toMin: number;
   /** When the phase's last step ended, as time since the run started. */
   endedElapsedMs?: number;
+  /** The run stopped short in this phase: it ends where the run did. */
+  open?: boolean;
   /** How far past its box the phase's last step ended (ms); absent when on time. */
   overMs?: number;
   over?: string;
@@ -319,6 +321,7 @@ export function buildTimeline(state: RunState, events: readonly RunEvent[]): Inc
   if (state.operator) addRunBy(`${state.operator}${state.host ? `@${state.host}` : ''}`);
   const open = new Map<string, OpenAttempt>();
   const requests = new Map<string, DecisionRequest>();
+  let inHand: string | undefined;
   const row = (seq: number, at: number, r: Omit<TimelineRow, 'at' | 'clock' | 'elapsedMs' | 'elapsed'>, phaseIndex?: number, endedAt?: number): void => {
     const elapsedMs = at - start;
     rows.push({
@@ -378,6 +381,7 @@ export function buildTimeline(state: RunState, events: readonly RunEvent[]): Inc
         break;
       case 'step-started':
         open.set(e.stepId, { seq, at: e.at, attempt: e.attempt, operator, errors: [], warnings: [], oks: [] });
+        if (e.attempt > 0) inHand = e.stepId;
         break;
       case 'step-output': {
         const o = open.get(e.stepId);
@@ -392,6 +396,7 @@ export function buildTimeline(state: RunState, events: readonly RunEvent[]): Inc
       }
       case 'decision-requested':
         requests.set(e.request.id, e.request);
+        inHand = e.request.stepId;
         break;
       case 'decision-made': {
         const req = requests.get(e.requestId);
@@ -460,34 +465,44 @@ export function buildTimeline(state: RunState, events: readonly RunEvent[]): Inc
   for (const [id, o] of open) stepRow(id, o, undefined, 'no result recorded: the journal ends here');
   rows.sort((a, b) => a.at - b.at || a.seq - b.seq);
 
-  // Phase boxes are consecutive; a phase is over when its last step ended after its box.
+  const st = state.status;
+  const ended = state.status === 'running' || state.status === 'interrupted' ? (state.interruptions.at(-1)?.at ?? rows.at(-1)?.at) : state.finishedAt;
+  // The step in hand when a run stopped short: the one running or asking (a gate answered with abort, a prompt).
+  const inHandStep = st !== 'done' && inHand !== undefined ? stepOf(inHand) : undefined;
+  const openPhase = inHandStep && ended !== undefined ? phaseIndexOf(inHandStep.id, ended - start) : undefined;
+
+  // Phase boxes are consecutive; a phase is over when its last step ended after its box. The phase in hand
+  // when the run stopped short ends there: the clock on the screen ran on until then, and so does its box.
   let acc = 0;
   const timelinePhases: TimelinePhase[] = phases.map((p, i) => {
     const fromMin = acc;
     acc += p.minutes;
     const mine = rows.filter((r) => r.kind === 'step' && r.phaseIndex === i && r.endedAt !== undefined);
     const last = mine.reduce<Row | undefined>((m, r) => (!m || (r.endedAt as number) >= (m.endedAt as number) ? r : m), undefined);
-    if (!last) return { name: p.name, minutes: p.minutes, fromMin, toMin: acc };
-    const endedElapsedMs = (last.endedAt as number) - start;
+    const open = i === openPhase && ended !== undefined;
+    if (!last && !open) return { name: p.name, minutes: p.minutes, fromMin, toMin: acc };
+    const endedAt = open ? Math.max(ended, (last?.endedAt as number | undefined) ?? ended) : (last?.endedAt as number);
+    const endedElapsedMs = endedAt - start;
     const overMs = endedElapsedMs - acc * 60_000;
-    if (overMs <= 0) return { name: p.name, minutes: p.minutes, fromMin, toMin: acc, endedElapsedMs };
+    const base = { name: p.name, minutes: p.minutes, fromMin, toMin: acc, endedElapsedMs, ...(open ? { open: true } : {}) };
+    if (overMs <= 0) return base;
     const over = `over by ${formatElapsed(overMs)}`;
-    last.phaseOver = over;
-    return { name: p.name, minutes: p.minutes, fromMin, toMin: acc, endedElapsedMs, overMs, over };
+    if (last && !open) last.phaseOver = over;
+    return { ...base, overMs, over };
   });
 
   const stepRows = rows.filter((r) => r.kind === 'step');
   const lastRow = stepRows.reduce<Row | undefined>((m, r) => (!m || (r.endedAt ?? r.at) >= (m.endedAt ?? m.at) ? r : m), undefined);
   const lastStep = lastRow?.stepId !== undefined ? stepOf(lastRow.stepId) : undefined;
-  const culprit = [...state.steps].reverse().find((s) => s.status === 'failed' || s.status === 'aborted' || s.status === 'running') ?? lastStep;
-  const st = state.status;
+  const troubled = [...state.steps].reverse().find((s) => s.status === 'failed' || s.status === 'aborted' || s.status === 'running');
+  // A failed run names the failed step; a run stopped otherwise names where it stopped.
+  const culprit = st === 'failed' ? (troubled ?? inHandStep ?? lastStep) : (inHandStep ?? troubled ?? lastStep);
   const at = (s: StepState | undefined): string => (s ? ` at step ${s.id} (${s.title})` : '');
   const finalText =
     st === 'done' ? 'done'
     : st === 'interrupted' ? `interrupted${at(culprit)}, can be resumed`
     : st === 'running' ? `unfinished${at(culprit)}: no end recorded`
     : `${st}${at(culprit)}`;
-  const ended = state.status === 'running' || state.status === 'interrupted' ? (state.interruptions.at(-1)?.at ?? rows.at(-1)?.at) : state.finishedAt;
   const totalMs = ended !== undefined && state.startedAt !== undefined ? ended - state.startedAt : undefined;
   const strip = ({ seq: _seq, phaseIndex: _p, endedAt: _e, ...r }: Row): TimelineRow => r;
   return {
@@ -548,6 +563,7 @@ export function renderTimelineMarkdown(t: IncidentTimeline, runId: string): stri
     const box = (p: TimelinePhase): string => {
       const head = `${esc(p.name)} ${span(p.fromMin, p.toMin)}`;
       if (p.endedElapsedMs === undefined) return `${head}: not reached`;
+      if (p.open) return `${head}: ${p.over ? '!' : '■'} open when the run stopped at T+${formatElapsed(p.endedElapsedMs)}${p.over ? `, ${p.over}` : ''}`;
       return p.over ? `${head}: ! ended T+${formatElapsed(p.endedElapsedMs)}, ${p.over}` : `${head}: ✔ ended T+${formatElapsed(p.endedElapsedMs)}`;
     };
     out.push(`Phases: ${t.phases.map(box).join(' · ')}`, '');

@@ -139,7 +139,7 @@ export class TriggerWatch {
   private duration(ms: number): string | undefined {
     const line = this.overdueAtMs;
     if (line === undefined || !this.expected || ms <= line) return undefined;
-    return `the migration has run ${formatClock(ms)}, over ${this.settings.durationFactor}× the expected ${formatClock(this.expected.ms)} (${this.expected.source})`;
+    return `run time ${formatClock(ms)}, over ${this.settings.durationFactor}× the expected ${formatClock(this.expected.ms)} (${this.expected.source})`;
   }
 
   private rate(sample: TriggerSample): { rate: number; rolledBack: number; total: number } | undefined {
@@ -157,7 +157,7 @@ export class TriggerWatch {
   private errorRate(sample: TriggerSample): string | undefined {
     const r = this.rate(sample);
     if (!r || r.rate <= this.settings.errorRate) return undefined;
-    return `${pct(r.rate)} of transactions on this database rolled back in the last ${formatClock(this.windowSpan(sample))} (${r.rolledBack} of ${r.total}; the line is ${pct(this.settings.errorRate)})`;
+    return `${pct(r.rate)} of transactions rolled back in the last ${formatClock(this.windowSpan(sample))} (${r.rolledBack} of ${r.total} on this database; the line is ${pct(this.settings.errorRate)})`;
   }
 
   private connections(sample: TriggerSample): string | undefined {
@@ -179,7 +179,7 @@ export class TriggerWatch {
     if (first || !this.healthSeenOk) return undefined;
     this.healthFails++;
     if (this.healthFails < this.settings.healthFailures) return this.active.get('health');
-    return `the application's health check failed ${this.healthFails} times in a row: ${sample.health.detail}`;
+    return `app health check failed ${this.healthFails} times in a row: ${sample.health.detail}`;
   }
 
   /** A trigger clears only on a sample that measured it (a failed sample says nothing). */
@@ -225,7 +225,7 @@ export function watchingLine(w: TriggerWatch, healthUrl: boolean): string {
 }
 
 /** What the operator should consider when a trigger is raised and the configuration lets the run go on. */
-export const ROLLBACK_PROPOSAL = 'consider rolling back: parlant-runbook run rollback (restore from the backup if data is damaged: run emergency)';
+export const ROLLBACK_PROPOSAL = 'consider rolling back: parlant-runbook run rollback (data damaged: run emergency)';
 
 export function pct(share: number): string {
   const p = share * 100;

@@ -24,7 +24,7 @@ export function AlertBar({ alerts, width }: { alerts: readonly AlertState[]; wid
       : `→ ${a.proposal ?? 'consider rolling back: parlant-runbook run rollback'}`;
   return (
     <Box flexDirection="column" width={width} height={ALERT_ROWS}>
-      <Tone tone="danger">{line(`⚠ ROLLBACK TRIGGER${more} · ${TRIGGER_TITLE[a.trigger]}: ${a.message}`, width)}</Tone>
+      <Tone tone="danger">{line(`⚠ ROLLBACK TRIGGER${more} · ${a.message}`, width)}</Tone>
       <Tone tone="bad" bold>
         {line(next, width)}
       </Tone>

@@ -132,10 +132,10 @@ describe('rollback triggers during a migration (line mode)', () => {
     expect(r.stderr).not.toMatch(/Unexpected error/);
     expect(r.exitCode, out).toBe(0);
     expect(r.stdout).toMatch(/Rollback triggers \(a look every 300 ms; they alert, never act\): run time over 00:02/);
-    expect(r.stdout).toMatch(/⚠ ROLLBACK TRIGGER run time: the migration has run 00:0\d, over 2× the expected 00:01 \(--var expected_minutes\)/);
-    expect(r.stdout).toMatch(/⚠ ROLLBACK TRIGGER error rate: \d+(\.\d)?% of transactions on this database rolled back in the last 00:0\d \(\d+ of \d+; the line is 5%\)/);
+    expect(r.stdout).toMatch(/⚠ ROLLBACK TRIGGER run time: run time 00:0\d, over 2× the expected 00:01 \(--var expected_minutes\)/);
+    expect(r.stdout).toMatch(/⚠ ROLLBACK TRIGGER error rate: \d+(\.\d)?% of transactions rolled back in the last 00:0\d \(\d+ of \d+ on this database; the line is 5%\)/);
     expect(r.stdout).toMatch(/⚠ ROLLBACK TRIGGER connections: \d+ of max_connections \d+ in use \(\d+(\.\d)?%; the line is 1%\)/);
-    expect(r.stdout).toMatch(/⚠ ROLLBACK TRIGGER health: the application's health check failed 2 times in a row: HTTP 503/);
+    expect(r.stdout).toMatch(/⚠ ROLLBACK TRIGGER health: app health check failed 2 times in a row: HTTP 503/);
     expect(r.stdout).toMatch(/→ consider rolling back: parlant-runbook run rollback/);
     // Alerts only: both files applied.
     expect(await tables(db)).toEqual(['trig_one', 'trig_two']);

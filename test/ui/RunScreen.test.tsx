@@ -57,14 +57,14 @@ describe('<RunScreen /> step pane', () => {
         stepId: 'apply',
         trigger: 'error-rate',
         state: 'raised',
-        message: '12% of transactions on this database rolled back in the last 01:00 (120 of 1000; the line is 5%)',
+        message: '12% of transactions rolled back in the last 01:00 (120 of 1000 on this database; the line is 5%)',
         proposal: 'consider rolling back: parlant-runbook run rollback',
       });
       const f = await s.waitFor((x) => x.includes('ROLLBACK TRIGGER'), 'the alert bar');
       const rows = s.lines();
       expect(rows).toHaveLength(23);
       // Banner (2 rows), then the alert on the two rows under it.
-      expect(rows[2]).toMatch(/^⚠ ROLLBACK TRIGGER · error rate: 12% of transactions/);
+      expect(rows[2]).toMatch(/^⚠ ROLLBACK TRIGGER · 12% of transactions/);
       expect(rows[3]).toMatch(/^→ consider rolling back: parlant-runbook run rollback/);
       expect(widest(f)).toBeLessThanOrEqual(columns - 1);
       expect(s.lines().at(-1)).toMatch(/a\]? abort/);

@@ -144,8 +144,35 @@ describe('incident timeline', () => {
       ['resolve', 15, 30, undefined],
     ]);
     expect(tl.rows.filter((r) => r.phaseOver).map((r) => [r.stepId, r.attempt, r.phaseOver])).toEqual([['stabilise-restart', 2, 'over by 2:10']]);
-    expect(md).toContain('Phases: assess 0–5 min: ✔ ended T+1:40 · stabilise 5–15 min: ! ended T+17:10, over by 2:10 · resolve 15–30 min: ✔ ended T+18:02');
+    // The run failed in resolve: that phase did not end, it was open when the run stopped.
+    expect(md).toContain('Phases: assess 0–5 min: ✔ ended T+1:40 · stabilise 5–15 min: ! ended T+17:10, over by 2:10 · resolve 15–30 min: ■ open when the run stopped at T+18:03');
     expect(md).toContain('| 03:12:00 | T+12:00 | stabilise ! over by 2:10 | Restart the workers (attempt 2) `stabilise-restart` | ✔ passed in 5 min 10 s | alice | workers restarted |');
+  });
+
+  it('names the step the run was aborted at (a gate after skipped steps), and judges its phase by when the run stopped', () => {
+    const steps2: StepInfo[] = [
+      { id: 'assess-alert', title: 'Alert', kind: 'http', destructive: false },
+      { id: 'stabilise-stop-app', title: 'Stop the application', kind: 'shell', destructive: false },
+      { id: 'stabilise-stop-app-manual', title: 'Stop the application', kind: 'checklist', destructive: false },
+      { id: 'recover-restore', title: 'Restore', kind: 'restore', destructive: true },
+    ];
+    const rb2 = { ...runbook, incident: { phases: [{ name: 'assess', minutes: 0.1 }, { name: 'stabilise', minutes: 0.1 }, { name: 'recover', minutes: 1 }] } };
+    const s = 1000;
+    const evts: RunEvent[] = [
+      { ...(events[0] as Extract<RunEvent, { type: 'run-started' }>), runbook: rb2, steps: steps2 },
+      { type: 'step-started', at: t(0, 1), stepId: 'assess-alert', attempt: 1 },
+      { type: 'step-finished', at: t(0, 2), stepId: 'assess-alert', status: 'passed', summary: 'HTTP 200', durationMs: s },
+      { type: 'step-started', at: t(0, 9), stepId: 'stabilise-stop-app', attempt: 1 },
+      { type: 'step-finished', at: t(0, 9), stepId: 'stabilise-stop-app', status: 'skipped', summary: 'Skipped: app.stop is not configured', durationMs: 0 },
+      { type: 'decision-requested', at: t(0, 9), request: { id: 'd1', kind: 'proceed', stepId: 'stabilise-stop-app-manual', title: 'Stop the application' } },
+      { type: 'decision-made', at: t(0, 15), requestId: 'd1', stepId: 'stabilise-stop-app-manual', answer: { kind: 'proceed', action: 'abort' }, by: 'operator' },
+      { type: 'run-finished', at: t(0, 15), status: 'aborted', exitCode: 130, summary: 'Aborted by the operator before stabilise-stop-app-manual.' },
+    ];
+    const { md, tl } = render(evts);
+    expect(tl.finalState).toMatchObject({ status: 'aborted', stepId: 'stabilise-stop-app-manual' });
+    // stabilise's box is 0:06–0:12; the run stopped in it at T+0:15.
+    expect(md).toContain('stabilise 0:06–0:12: ! open when the run stopped at T+0:15, over by 0:03');
+    expect(md).toContain('recover 0:12–1:12: not reached');
   });
 
   it('renders the Markdown: header line, table rows with escaped pipes, decisions inline, the final state', () => {

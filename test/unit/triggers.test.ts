@@ -17,7 +17,7 @@ describe('rollback triggers: run time', () => {
     const up = w.observe(at(5), 181_000);
     expect(up).toHaveLength(1);
     expect(up[0]).toMatchObject({ trigger: 'duration', state: 'raised' });
-    expect(up[0]?.message).toBe('the migration has run 03:01, over 2× the expected 01:30 (the preflight)');
+    expect(up[0]?.message).toBe('run time 03:01, over 2× the expected 01:30 (the preflight)');
     expect(w.observe(at(10), 200_000)).toEqual([]);
     expect(w.activeTriggers()).toEqual(['duration']);
   });
@@ -42,7 +42,7 @@ describe('rollback triggers: error rate', () => {
     // 90 commits, 10 rollbacks: 10% > 5%
     const up = w.observe(at(10, c(1090, 20)), 10_000);
     expect(up.map((x) => [x.trigger, x.state])).toEqual([['error-rate', 'raised']]);
-    expect(up[0]?.message).toBe('10% of transactions on this database rolled back in the last 00:10 (10 of 100; the line is 5%)');
+    expect(up[0]?.message).toBe('10% of transactions rolled back in the last 00:10 (10 of 100 on this database; the line is 5%)');
     // The window slides past the bad burst: 40 s later the baseline is the sample at 10 s.
     w.observe(at(20, c(1190, 21)), 20_000);
     const down = w.observe(at(45, c(1490, 22)), 45_000);
@@ -86,7 +86,7 @@ describe('rollback triggers: connections and health', () => {
     w.observe(at(0, up), 0);
     expect(w.observe(at(5, down), 0)).toEqual([]);
     const raised = w.observe(at(10, down), 0);
-    expect(raised).toEqual([{ trigger: 'health', state: 'raised', message: "the application's health check failed 2 times in a row: HTTP 503" }]);
+    expect(raised).toEqual([{ trigger: 'health', state: 'raised', message: 'app health check failed 2 times in a row: HTTP 503' }]);
     expect(w.observe(at(15, down), 0)).toEqual([]);
     expect(w.observe(at(20, up), 0)).toEqual([{ trigger: 'health', state: 'cleared', message: "the application's health check passes again" }]);
   });
