@@ -8,7 +8,15 @@ export interface DecisionFlags {
   confirm?: string;
   vars: Record<string, string>;
   dryRun: boolean;
+  /**
+   * How often a --var has answered each step's question in this run. A flag that answers "retry" to a step
+   * that keeps failing would loop for ever; after MAX_FLAG_ANSWERS the question goes to the operator (or the
+   * run stops, without one).
+   */
+  answered?: Map<string, number>;
 }
+
+export const MAX_FLAG_ANSWERS = 3;
 
 /**
  * Answers that the command line already gives (STYLE §5). Returns undefined when the flags say nothing, so
@@ -25,7 +33,13 @@ export function answerFromFlags(req: DecisionRequest, f: DecisionFlags): Decisio
       return f.confirm !== undefined ? { answer: { kind: 'typed', text: f.confirm }, by: 'flag', reason: '--confirm' } : undefined;
     case 'choose': {
       const v = f.vars[req.var];
-      if (v !== undefined) return { answer: { kind: 'choice', value: v }, by: 'flag', reason: `--var ${req.var}` };
+      if (v !== undefined) {
+        const key = `${req.stepId} ${req.var}`;
+        const n = (f.answered?.get(key) ?? 0) + 1;
+        f.answered?.set(key, n);
+        if (n > MAX_FLAG_ANSWERS) return undefined;
+        return { answer: { kind: 'choice', value: v }, by: 'flag', reason: `--var ${req.var}` };
+      }
       // --yes takes the runbook's default branch; without a default the operator must say which.
       return f.yes && req.default !== undefined ? { answer: { kind: 'choice', value: req.default }, by: 'default', reason: '--yes takes the default' } : undefined;
     }
@@ -83,6 +97,12 @@ export function flagDecider(f: DecisionFlags): Decide {
   return async (req) => {
     const d = answerFromFlags(req, f);
     if (d) return d;
+    if (req.kind === 'choose' && (f.answered?.get(`${req.stepId} ${req.var}`) ?? 0) > MAX_FLAG_ANSWERS) {
+      throw new DecisionRefused(
+        `--var ${req.var}=${f.vars[req.var]} has answered step ${req.stepId} ${MAX_FLAG_ANSWERS} times and the question keeps coming back; stopping here rather than looping. ` +
+          'Look at the output above for why, then run again (or answer it at a terminal).',
+      );
+    }
     throw new DecisionRefused(refusalFor(req));
   };
 }

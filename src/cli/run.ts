@@ -89,7 +89,7 @@ export async function runCommand(ref: string, b: Basics, o: RunCommandOptions): 
 
   const controller = new AbortController();
   let interrupted: string | undefined;
-  const flags = { yes: Boolean(b.opts.yes), confirm: b.opts.confirm, vars: b.vars, dryRun: Boolean(b.opts.dryRun) };
+  const flags = { yes: Boolean(b.opts.yes), confirm: b.opts.confirm, vars: b.vars, dryRun: Boolean(b.opts.dryRun), answered: new Map<string, number>() };
   const forceQuit = (): void => {
     frontend.close();
     journal.append({ type: 'run-interrupted', at: Date.now(), reason: 'quit with a second Ctrl+C' });

@@ -126,8 +126,9 @@ async function verifiedChoice(ctx: Ctx, port: BackupPort, named: string): Promis
       kind: 'choose',
       prompt: `${file} cannot be restored (it failed verification). Restore an older verified backup instead? (whatever was written after it is lost)`,
       var: 'backup_choice',
+      // No default: falling back to an older backup loses what was written after it, so --yes never decides it;
+      // at a terminal the newest other verified backup is offered first, without a flag it takes --var backup_choice.
       options: [...others.map((b) => ({ value: b.file, label: `${b.file} (${age(ctx, b)} old)` })), { value: 'stop', label: 'Stop: restore nothing' }],
-      default: others[0]!.file,
     });
     const choice = a.kind === 'choice' ? a.value : 'stop';
     if (choice === 'stop') {

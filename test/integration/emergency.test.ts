@@ -185,6 +185,12 @@ describe('parlant-runbook run emergency (line mode, sandbox + stand-in app)', ()
       expect(asked.stdout + asked.stderr).toMatch(/app\.stop failed/);
       expect(asked.stdout + asked.stderr).toMatch(/--var app_stop_failed=<manual\|retry\|stop>/);
 
+      // --var …=retry against a stop that keeps failing: three more tries, then the run stops instead of looping.
+      const retried = await emergency(['--var', 'app_stop_failed=retry']);
+      expect(retried.exitCode).toBe(3);
+      expect((retried.stdout.match(/✖ FAILED Stop the application/g) ?? []).length).toBe(4);
+      expect(retried.stdout + retried.stderr).toMatch(/--var app_stop_failed=retry has answered step stabilise-stop-failed 3 times and the question keeps coming back; stopping here rather than looping/);
+
       const stopped = await emergency(['--var', 'app_stop_failed=stop']);
       expect(stopped.exitCode).toBe(1);
       expect(stopped.stdout).toMatch(/Stopped before the restore/);
@@ -212,7 +218,7 @@ describe('parlant-runbook run emergency (line mode, sandbox + stand-in app)', ()
     expect(await healthStatus()).toBe(200);
   }, 180_000);
 
-  it('the newest backup is corrupt and the webhook is down: verification catches it, the older verified one is restored, the failed alert is a warning and the run exits 0', async () => {
+  it('the newest backup is corrupt: verification catches it, --yes alone does not fall back, the verdict is remembered and the older one restored — with the webhook down, a warning, exit 0', async () => {
     const older = await takeBackup();
     const good = await fingerprint();
     // A newer backup, then one flipped byte in it.
@@ -225,12 +231,21 @@ describe('parlant-runbook run emergency (line mode, sandbox + stand-in app)', ()
     bytes[at] = (bytes[at] ?? 0) ^ 0x10;
     writeFileSync(archive, bytes);
 
+    // --yes alone never falls back to an older backup (what was written after it would be lost): it must be named.
+    const unnamed = await emergency([]);
+    expect(unnamed.exitCode).toBe(3);
+    expect(unnamed.stdout + unnamed.stderr).toContain(`✖ ${newest} FAILED verification`);
+    expect(unnamed.stdout).toMatch(/Other verified backups of sim, newest first/);
+    expect(unnamed.stdout + unnamed.stderr).toMatch(/Pass --var backup_choice=<[^>]*\|stop>\./);
+    expect(unnamed.stdout + unnamed.stderr).toMatch(new RegExp(`backup_choice=<${older.replace(/\./g, '\\.')}\\|`));
+    expect(await fingerprint()).not.toBe(good);
+
     // …and the webhook is down too: the alert is a warning, never a failure of the run.
     const brokenHook = hookUrl.replace('/services/', '/broken/');
     const brokenCfg = path.join(work, 'broken-hook.config.yaml');
     writeFileSync(brokenCfg, readFileSync(config, 'utf8').replace(hookUrl, brokenHook));
     const sent = posts.length;
-    const r = await cli(['run', 'emergency', '--plain', '--confirm', 'sim', '--yes', '--state-dir', state, '--config', brokenCfg, '--var', `backup_choice=${older}`], {
+    const r = await cli(['run', 'emergency', '--plain', '--confirm', 'sim', '--yes', '--state-dir', state, '--config', brokenCfg], {
       env: env(),
       timeoutMs: 150_000,
     });
@@ -242,8 +257,9 @@ describe('parlant-runbook run emergency (line mode, sandbox + stand-in app)', ()
     expect(r.stdout).toMatch(/Finished with \d+ warnings?/);
     expect(r.stdout + r.stderr).not.toContain(brokenHook);
     expect(r.stdout + r.stderr).not.toContain(SECRET);
-    expect(r.stdout + r.stderr).toContain(`✖ ${newest} FAILED verification`);
-    expect(r.stdout).toMatch(/Other verified backups of sim, newest first/);
+    // The failed verdict was written into the corrupt archive's manifest: it is not offered again.
+    expect(r.stdout).toContain(`Newest verified backup of sim: ${older}`);
+    expect(r.stdout).not.toContain(`${newest} FAILED`);
     expect(r.stdout).toContain(`✔ ${older} verified: restoring it`);
     expect(await fingerprint()).toBe(good);
     expect(await healthStatus()).toBe(200);

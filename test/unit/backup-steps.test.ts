@@ -1149,7 +1149,8 @@ describe('restore step with verify_first', () => {
     if (q?.kind === 'choose') {
       expect(q.var).toBe('backup_choice');
       expect(q.options.map((o) => o.value)).toEqual(['sim_full_old.dump', 'stop']);
-      expect(q.default).toBe('sim_full_old.dump');
+      // No default: --yes must not fall back to an older backup (what was written after it is lost).
+      expect(q.default).toBeUndefined();
     }
     expect(onlyCall(h.port, 'restore').req.file).toBe('sim_full_old.dump');
     expect(r.status).toBe('passed');

@@ -64,6 +64,17 @@ describe('decisions from flags', () => {
     expect(answerFromFlags({ ...choose, default: 'a' }, { ...base, yes: true })).toEqual({ answer: { kind: 'choice', value: 'a' }, by: 'default', reason: '--yes takes the default' });
     expect(answerFromFlags({ ...choose, default: 'a' }, base)).toBeUndefined();
   });
+
+  it('lets a --var answer the same step at most three times, then refuses instead of looping', async () => {
+    const choose = { id: 'd', kind: 'choose' as const, stepId: 's', prompt: 'Which?', var: 'way', options: [{ value: 'retry', label: 'Retry' }, { value: 'stop', label: 'Stop' }] };
+    const flags = { ...base, vars: { way: 'retry' }, answered: new Map<string, number>() };
+    const decide = flagDecider(flags);
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 3; i++) expect((await decide(choose, signal)).answer).toEqual({ kind: 'choice', value: 'retry' });
+    await expect(decide(choose, signal)).rejects.toThrow(/--var way=retry has answered step .+ 3 times and the question keeps coming back; stopping here rather than looping/);
+    // Another step's question with the same variable has its own count.
+    expect((await decide({ ...choose, stepId: 'other' }, signal)).answer).toEqual({ kind: 'choice', value: 'retry' });
+  });
 });
 
 describe('colour policy', () => {
