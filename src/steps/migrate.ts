@@ -71,6 +71,16 @@ export const migrate: StepHandler<StepOf<'migrate'>> = async (ctx) => {
       ...(outcome.refused ? { refused: true } : {}),
     };
   }
+  // Applied, but a trigger was raised on the way: a warning, so the end of the run says it too.
+  const raised = watch?.raised() ?? [];
+  if (raised.length) {
+    return {
+      status: 'warned',
+      summary: `${outcome.summary}; rollback trigger${raised.length === 1 ? '' : 's'} raised: ${raised.join(', ')}`,
+      advice: 'The triggers above fired while the migration ran. Look at the application and the database before going on; to undo: parlant-runbook run rollback.',
+      vars: { [`${ctx.step.id}.applied`]: outcome.applied.join(',') },
+    };
+  }
   return { status: ctx.dryRun ? 'skipped' : 'passed', summary: outcome.summary, vars: { [`${ctx.step.id}.applied`]: outcome.applied.join(',') } };
 };
 

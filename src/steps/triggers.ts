@@ -5,6 +5,7 @@ import {
   DEFAULT_TRIGGERS,
   expectedFromVar,
   ROLLBACK_PROPOSAL,
+  TRIGGER_TITLE,
   TriggerWatch,
   watchingLine,
   type Expected,
@@ -23,6 +24,8 @@ import {
 export interface TriggerWatchHandle {
   /** Stop looking; resolves once the look in progress (if any) is over. */
   stop(): Promise<void>;
+  /** The triggers raised while this step ran (cleared or not), by title. */
+  raised(): string[];
 }
 
 export async function watchTriggers(ctx: StepContext, act: (a: TriggerAlert) => void): Promise<TriggerWatchHandle> {
@@ -41,6 +44,7 @@ export async function watchTriggers(ctx: StepContext, act: (a: TriggerAlert) => 
   const stopper = new AbortController();
   const signal = AbortSignal.any([stopper.signal, ctx.signal]);
   let acted = false;
+  const raisedAny = new Set<string>();
   let sampleProblem = '';
   let healthSaid = false;
 
@@ -80,6 +84,7 @@ export async function watchTriggers(ctx: StepContext, act: (a: TriggerAlert) => 
         if (!sample.health.ok) ctx.output(`app.health_url does not answer healthy at the start (${sample.health.detail}): the application is stopped, so its health is not watched until it is up.`);
       }
       for (const change of watch.observe(sample, before + (ctx.ports.clock.now() - started))) {
+        if (change.state === 'raised') raisedAny.add(TRIGGER_TITLE[change.trigger]);
         const acts = change.state === 'raised' && settings.action !== 'alert' && !acted;
         ctx.alert({
           ...change,
@@ -100,6 +105,7 @@ export async function watchTriggers(ctx: StepContext, act: (a: TriggerAlert) => 
       stopper.abort();
       await loop.catch(() => undefined);
     },
+    raised: () => [...raisedAny],
   };
 }
 
