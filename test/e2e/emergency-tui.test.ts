@@ -8,7 +8,7 @@ import { listRuns } from '../../src/core/journal.js';
 import { packageRoot } from '../../src/core/paths.js';
 import { BIN, cli, tempStateDir } from '../helpers/cli.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
-import { shellQuote, Tmux } from '../helpers/tmux.js';
+import { launchCli, pressFor, shellQuote, Tmux } from '../helpers/tmux.js';
 
 /**
  * The emergency runbook in a real terminal (issue 7, "Done means"): tmux at 80×24, from launch to the first
@@ -57,22 +57,12 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** Start the CLI in a fresh 80×24 terminal. CI is unset inside it: the TUI is only for interactive terminals. */
-async function launch(args: string, state: string): Promise<Tmux> {
-  const t = new Tmux(80, 24);
-  terms.push(t);
-  await t.start(`unset CI CONTINUOUS_INTEGRATION; cd ${shellQuote(packageRoot())} && node ${BIN} --state-dir ${shellQuote(state)} ${args}`, {
-    DATABASE_URL: cluster.url,
-    NO_COLOR: '1',
-  });
-  return t;
+/** Start the CLI in a fresh 80×24 terminal. */
+function launch(args: string, state: string): Promise<Tmux> {
+  return launchCli({ bin: BIN, cwd: packageRoot(), dbUrl: cluster.url, state, args, terms });
 }
 
-/** Press a key and wait for what it should bring on screen. */
-async function step(t: Tmux, key: string, expected: string | RegExp, timeoutMs = 20_000): Promise<string> {
-  await t.keys(key);
-  return t.waitFor(expected, timeoutMs);
-}
+const step = pressFor;
 
 async function waitUntil<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

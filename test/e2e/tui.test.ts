@@ -5,7 +5,7 @@ import { packageRoot } from '../../src/core/paths.js';
 import { BIN, FIXTURES, tempStateDir } from '../helpers/cli.js';
 import { watchSleep } from '../helpers/pgwatch.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
-import { shellQuote, Tmux } from '../helpers/tmux.js';
+import { launchCli, pressFor, shellQuote, Tmux } from '../helpers/tmux.js';
 
 /**
  * The Ink TUI in a real terminal: tmux at 80×24 (and 60×24), keys sent as an operator would, the screen read
@@ -27,22 +27,12 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** Start the CLI in a fresh terminal. CI is unset inside it: the TUI is only for interactive terminals. */
-async function launch(args: string, state: string, size: { cols: number; rows: number } = { cols: 80, rows: 24 }): Promise<Tmux> {
-  const t = new Tmux(size.cols, size.rows);
-  terms.push(t);
-  await t.start(`unset CI CONTINUOUS_INTEGRATION; cd ${shellQuote(packageRoot())} && node ${BIN} --state-dir ${shellQuote(state)} ${args}`, {
-    DATABASE_URL: cluster.url,
-    NO_COLOR: '1',
-  });
-  return t;
+/** Start the CLI in a fresh terminal (80×24 unless said). */
+function launch(args: string, state: string, size: { cols: number; rows: number } = { cols: 80, rows: 24 }): Promise<Tmux> {
+  return launchCli({ bin: BIN, cwd: packageRoot(), dbUrl: cluster.url, state, args, terms, ...size });
 }
 
-/** Press a key and wait for what it should bring on screen. */
-async function step(t: Tmux, key: string, expected: string | RegExp, timeoutMs = 20_000): Promise<string> {
-  await t.keys(key);
-  return t.waitFor(expected, timeoutMs);
-}
+const step = pressFor;
 
 async function count(sql: string): Promise<number> {
   return Number((await su.query<{ n: string }>(sql)).rows[0]?.n ?? 0);

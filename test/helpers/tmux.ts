@@ -64,3 +64,23 @@ export class Tmux {
 export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
+
+/**
+ * The CLI in a fresh terminal of the given size against `dbUrl`, without colour. CI is unset inside it: the TUI
+ * is only for interactive terminals. The terminal is added to `terms` for the caller's afterAll to kill.
+ */
+export async function launchCli(o: { bin: string; cwd: string; dbUrl: string; state: string; args: string; terms: Tmux[]; cols?: number; rows?: number }): Promise<Tmux> {
+  const t = new Tmux(o.cols ?? 80, o.rows ?? 24);
+  o.terms.push(t);
+  await t.start(`unset CI CONTINUOUS_INTEGRATION; cd ${shellQuote(o.cwd)} && node ${o.bin} --state-dir ${shellQuote(o.state)} ${o.args}`, {
+    DATABASE_URL: o.dbUrl,
+    NO_COLOR: '1',
+  });
+  return t;
+}
+
+/** Press a key and wait for what it should bring on screen. */
+export async function pressFor(t: Tmux, key: string, expected: string | RegExp, timeoutMs = 20_000): Promise<string> {
+  await t.keys(key);
+  return t.waitFor(expected, timeoutMs);
+}
