@@ -388,6 +388,9 @@ export function planMigrations(
     for (const s of [...status].reverse()) {
       const m = byVersion.get(s.version);
       if (!m || s.state === 'pending' || !wanted(s.version)) continue;
+      // A transactional file whose last up failed was rolled back whole by the server: there is nothing of it
+      // to undo, and its down file would fail on objects that were never created.
+      if (s.state === 'failed' && !m.up.directives.includes('no-transaction')) continue;
       if (req.to !== undefined && Number(s.version) <= Number(req.to)) continue;
       if (!m.down) return { ok: false, error: `Refused: ${m.version}_${m.name} has no down file; it cannot be rolled back by script — restore from a backup instead.` };
       steps.push({ migration: m, file: m.down, rerun: false });

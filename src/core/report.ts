@@ -56,7 +56,7 @@ export function renderMarkdown(state: RunState, verify: VerifyResult, runId: str
     for (const a of state.alerts) {
       const t = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
       out.push(
-        `| ${t(a.at)} | \`${a.stepId}\` | ${TRIGGER_TITLE[a.trigger]} | ${cell(a.message)} | ${a.clearedAt !== undefined ? `${t(a.clearedAt)}: ${cell(a.clearedMessage)}` : 'no'} | ${a.acted === 'stop' ? 'stopped the migration' : a.acted === 'rollback' ? 'stopped and rolled back' : 'no (alert only)'} |`,
+        `| ${t(a.at)} | \`${a.stepId}\` | ${TRIGGER_TITLE[a.trigger]} | ${cell(a.message)} | ${a.clearedAt !== undefined ? `${t(a.clearedAt)}: ${cell(a.clearedMessage)}` : a.closedAt !== undefined ? `no (still raised when the step ended at ${t(a.closedAt)})` : 'no'} | ${a.acted ? `action ${a.acted} (the step's result says how it went)` : 'no (alert only)'} |`,
       );
     }
     out.push('');
@@ -432,7 +432,7 @@ export function buildTimeline(state: RunState, events: readonly RunEvent[]): Inc
             stepId: e.stepId,
             action: e.state === 'raised' ? `⚠ Rollback trigger: ${TRIGGER_TITLE[e.trigger]}` : `Rollback trigger cleared: ${TRIGGER_TITLE[e.trigger]}`,
             status: e.state,
-            result: e.state === 'raised' ? (e.acted ? `⚠ raised; ${e.acted === 'stop' ? 'stopped the migration' : 'stopped and rolled back'}` : '⚠ raised') : '✔ cleared',
+            result: e.state === 'raised' ? (e.acted ? `⚠ raised; action ${e.acted}` : '⚠ raised') : '✔ cleared',
             lines: [clip(e.message), ...(e.proposal ? [clip(e.proposal)] : [])],
           },
           phaseIndexOf(e.stepId, e.at - start),
@@ -469,7 +469,10 @@ export function buildTimeline(state: RunState, events: readonly RunEvent[]): Inc
   const ended = state.status === 'running' || state.status === 'interrupted' ? (state.interruptions.at(-1)?.at ?? rows.at(-1)?.at) : state.finishedAt;
   // The step in hand when a run stopped short: the one running or asking (a gate answered with abort, a prompt).
   const inHandStep = st !== 'done' && inHand !== undefined ? stepOf(inHand) : undefined;
-  const openPhase = inHandStep && ended !== undefined ? phaseIndexOf(inHandStep.id, ended - start) : undefined;
+  // …when it stopped short there: aborted, refused, interrupted, or failed at that very step (a failed run that
+  // went on past its failure to the last step did not stop in a phase).
+  const stoppedShort = st === 'aborted' || st === 'refused' || st === 'interrupted' || st === 'running' || (st === 'failed' && inHandStep?.status === 'failed');
+  const openPhase = inHandStep && stoppedShort && ended !== undefined ? phaseIndexOf(inHandStep.id, ended - start) : undefined;
 
   // Phase boxes are consecutive; a phase is over when its last step ended after its box. The phase in hand
   // when the run stopped short ends there: the clock on the screen ran on until then, and so does its box.

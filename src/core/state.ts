@@ -75,11 +75,19 @@ export interface AlertState {
   at: number;
   clearedAt?: number;
   clearedMessage?: string;
+  /** The watch ended with its step (or the run was resumed) while the trigger was still raised. */
+  closedAt?: number;
 }
 
-/** Raised and not cleared, newest first. */
+/** Raised, not cleared, and still watched (its step runs), newest first. */
 export function activeAlerts(state: RunState): AlertState[] {
-  return state.alerts.filter((a) => a.clearedAt === undefined).reverse();
+  return state.alerts.filter((a) => a.clearedAt === undefined && a.closedAt === undefined).reverse();
+}
+
+/** The open alerts closed at `at` (their step ended; a resumed run starts with none). */
+function closeAlerts(alerts: AlertState[], at: number, stepId?: string): AlertState[] {
+  const open = (a: AlertState): boolean => a.clearedAt === undefined && a.closedAt === undefined && (stepId === undefined || a.stepId === stepId);
+  return alerts.some(open) ? alerts.map((a) => (open(a) ? { ...a, closedAt: at } : a)) : alerts;
 }
 
 export const initialState: RunState = {
@@ -144,6 +152,7 @@ export function reduce(state: RunState, e: RunEvent): RunState {
         finishedAt: undefined,
         exitCode: undefined,
         resumes: [...state.resumes, { at: e.at, operator: e.operator, host: e.host }],
+        alerts: closeAlerts(state.alerts, e.at),
       };
     case 'step-started':
       return {
@@ -189,13 +198,14 @@ export function reduce(state: RunState, e: RunEvent): RunState {
           live: undefined,
         })),
         currentStepId: state.currentStepId === e.stepId ? undefined : state.currentStepId,
+        alerts: closeAlerts(state.alerts, e.at, e.stepId),
       };
     case 'alert': {
       if (e.state === 'raised') {
         const a: AlertState = { stepId: e.stepId, trigger: e.trigger, message: e.message, at: e.at, ...(e.proposal ? { proposal: e.proposal } : {}), ...(e.acted ? { acted: e.acted } : {}) };
-        return { ...state, alerts: [...state.alerts.filter((x) => !(x.trigger === e.trigger && x.clearedAt === undefined)), a] };
+        return { ...state, alerts: [...state.alerts.filter((x) => !(x.trigger === e.trigger && x.clearedAt === undefined && x.closedAt === undefined)), a] };
       }
-      return { ...state, alerts: state.alerts.map((x) => (x.trigger === e.trigger && x.clearedAt === undefined ? { ...x, clearedAt: e.at, clearedMessage: e.message } : x)) };
+      return { ...state, alerts: state.alerts.map((x) => (x.trigger === e.trigger && x.clearedAt === undefined && x.closedAt === undefined ? { ...x, clearedAt: e.at, clearedMessage: e.message } : x)) };
     }
     case 'decision-requested':
       return { ...state, pending: e.request };

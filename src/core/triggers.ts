@@ -9,8 +9,9 @@ import { formatClock } from './incidentClock.js';
  *   enough to call a 10-second run overdue;
  * - error rate: more than `errorRate` of the database's transactions rolled back over the last `windowMs`
  *   (pg_stat_database xact_rollback / (xact_commit + xact_rollback)), once at least `minTransactions` ran in
- *   the window — two transactions, one rolled back, is not a 50 % error rate. It counts every session's
- *   rollbacks, this run's lock_timeout retries included;
+ *   the window — two transactions, one rolled back, is not a 50 % error rate. This run's own rolled-back
+ *   transactions (lock_timeout retries, reported in the samples) are left out: waiting out a blocker as designed
+ *   must not look like the application failing;
  * - connections: client connections over `connections` × max_connections, server-wide (that is what runs out);
  * - health: app.health_url failing `healthFailures` times in a row after it was seen healthy. A URL that fails
  *   from the first look is an application stopped on purpose (a maintenance window), not an alarm.
@@ -66,6 +67,8 @@ export interface TriggerSample {
   maxConnections?: number;
   /** The health URL's answer; undefined when it is not watched. */
   health?: { ok: boolean; detail: string };
+  /** Of the rolled-back transactions, how many are this run's own so far (its lock_timeout retries). */
+  ownRollbacks?: number;
 }
 
 /** What the step shows, journals and (when configured) acts on. */
@@ -87,12 +90,15 @@ export class TriggerWatch {
   private readonly active = new Map<TriggerId, string>();
   private healthFails = 0;
   private healthSeenOk = false;
-  private healthLooked = false;
 
   constructor(
     readonly settings: TriggerSettings,
     readonly expected: Expected | undefined,
-  ) {}
+    /** healthSeen: an earlier step of the run saw the application healthy, so a failing first look is an alarm. */
+    opts: { healthSeen?: boolean } = {},
+  ) {
+    this.healthSeenOk = opts.healthSeen ?? false;
+  }
 
   /** Whether the health URL answered its first look (false: the app is down on purpose; not watched until it is up). */
   get healthWatched(): boolean {
@@ -107,7 +113,8 @@ export class TriggerWatch {
 
   /** Feed one sample and the migration's run time so far; returns what changed. */
   observe(sample: TriggerSample, migrationMs: number): TriggerAlert[] {
-    this.history.push(sample);
+    // Only samples that read the counters serve as the error rate's baseline.
+    if (sample.commits !== undefined && sample.rollbacks !== undefined) this.history.push(sample);
     // Keep what the window needs, plus the one sample just before it (the baseline).
     while (this.history.length > 2 && (this.history[1] as TriggerSample).at <= sample.at - this.settings.windowMs) this.history.shift();
 
@@ -146,7 +153,8 @@ export class TriggerWatch {
     const base = this.history[0];
     if (!base || base === sample || base.commits === undefined || base.rollbacks === undefined || sample.commits === undefined || sample.rollbacks === undefined) return undefined;
     const commits = sample.commits - base.commits;
-    const rolledBack = sample.rollbacks - base.rollbacks;
+    const own = Math.max(0, (sample.ownRollbacks ?? 0) - (base.ownRollbacks ?? 0));
+    const rolledBack = sample.rollbacks - base.rollbacks - own;
     // Negative: the statistics were reset in between; nothing can be said until the next window.
     if (commits < 0 || rolledBack < 0) return undefined;
     const total = commits + rolledBack;
@@ -169,14 +177,13 @@ export class TriggerWatch {
 
   private health(sample: TriggerSample): string | undefined {
     if (!sample.health) return this.active.get('health');
-    const first = !this.healthLooked;
-    this.healthLooked = true;
     if (sample.health.ok) {
       this.healthSeenOk = true;
       this.healthFails = 0;
       return undefined;
     }
-    if (first || !this.healthSeenOk) return undefined;
+    // Never seen healthy (in this run): stopped on purpose, not failing.
+    if (!this.healthSeenOk) return undefined;
     this.healthFails++;
     if (this.healthFails < this.settings.healthFailures) return this.active.get('health');
     return `app health check failed ${this.healthFails} times in a row: ${sample.health.detail}`;
@@ -185,7 +192,8 @@ export class TriggerWatch {
   /** A trigger clears only on a sample that measured it (a failed sample says nothing). */
   private measured(id: TriggerId, s: TriggerSample): boolean {
     if (id === 'duration') return true;
-    if (id === 'error-rate') return this.rate(s) !== undefined || (s.commits !== undefined && this.history.length > 1);
+    // The rate must have been measured: a quiet window (the app died) or a failed look clears nothing.
+    if (id === 'error-rate') return this.rate(s) !== undefined;
     if (id === 'connections') return s.connections !== undefined;
     return s.health?.ok === true;
   }
@@ -194,7 +202,7 @@ export class TriggerWatch {
     switch (id) {
       case 'error-rate': {
         const r = this.rate(s);
-        return r ? `error rate back to ${pct(r.rate)}` : 'error rate back under the line';
+        return `error rate back to ${r ? pct(r.rate) : 'under the line'}`;
       }
       case 'connections':
         return `connections back to ${s.connections ?? '?'} of ${s.maxConnections ?? '?'}`;

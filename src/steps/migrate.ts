@@ -5,7 +5,7 @@ import { describeBlocker, oneLine, type Blocker, type BlockerAction, type Migrat
 import { packageRoot } from '../core/paths.js';
 import type { StepContext, StepHandler, StepResult } from '../core/ports.js';
 import { TRIGGER_TITLE, type TriggerAlert } from '../core/triggers.js';
-import { watchTriggers } from './triggers.js';
+import { HEALTH_SEEN_VAR, watchTriggers, type TriggerWatchHandle } from './triggers.js';
 
 /**
  * Apply or roll back the Parlant migrations through the lock-safe engine (src/db/migrate): this step turns
@@ -35,23 +35,29 @@ export const migrate: StepHandler<StepOf<'migrate'>> = async (ctx) => {
       runId: ctx.runId,
       operator: ctx.operator,
   };
-  // The rollback triggers watch while the migration runs (not in a dry run: nothing runs to watch). A trigger
-  // only alerts, unless the configuration lets it stop the migration (and roll back what this run applied).
+  // The rollback triggers watch while the migration goes up (not in a dry run: nothing runs; not going down:
+  // a rollback is the answer to the triggers, not something they should stop). A trigger only alerts, unless
+  // the configuration lets it stop the migration (and roll back what this step applied in this run).
   const byTrigger = new AbortController();
   let fired: TriggerAlert | undefined;
-  const planned: string[] = [];
-  const watch = ctx.dryRun
+  // Each lock_timeout retry is one of our own transactions rolled back: the error-rate trigger leaves them out.
+  let ownRollbacks = 0;
+  const watch = ctx.dryRun || w.direction === 'down'
     ? undefined
-    : await watchTriggers(ctx, (a) => {
-        fired = a;
-        byTrigger.abort(new Error(`rollback trigger: ${a.message}`));
-      });
+    : await watchTriggers(
+        ctx,
+        (a) => {
+          fired = a;
+          byTrigger.abort(new Error(`rollback trigger: ${a.message}`));
+        },
+        () => ownRollbacks,
+      );
   let outcome: MigrationOutcome;
   try {
     outcome = await port.run(
       req,
       (e) => {
-        if (e.type === 'plan') planned.push(...e.files.map((f) => /^(\d+)_/.exec(f)?.[1] ?? f));
+        if (e.type === 'retry') ownRollbacks++;
         show(e);
       },
       AbortSignal.any([ctx.signal, byTrigger.signal]),
@@ -60,7 +66,7 @@ export const migrate: StepHandler<StepOf<'migrate'>> = async (ctx) => {
   } finally {
     await watch?.stop();
   }
-  if (fired && !ctx.signal.aborted) return afterTrigger(ctx, req, fired, outcome, planned, show);
+  if (fired && !ctx.signal.aborted) return afterTrigger(ctx, req, fired, outcome, show);
   if (outcome.aborted) return { status: 'aborted', summary: outcome.summary, ...(outcome.error ? { error: outcome.error } : {}) };
   if (!outcome.ok) {
     return {
@@ -78,10 +84,15 @@ export const migrate: StepHandler<StepOf<'migrate'>> = async (ctx) => {
       status: 'warned',
       summary: `${outcome.summary}; rollback trigger${raised.length === 1 ? '' : 's'} raised: ${raised.join(', ')}`,
       advice: 'The triggers above fired while the migration ran. Look at the application and the database before going on; to undo: parlant-runbook run rollback.',
-      vars: { [`${ctx.step.id}.applied`]: outcome.applied.join(',') },
+      vars: { [`${ctx.step.id}.applied`]: outcome.applied.join(','), ...seenHealthy(watch) },
     };
   }
-  return { status: ctx.dryRun ? 'skipped' : 'passed', summary: outcome.summary, vars: { [`${ctx.step.id}.applied`]: outcome.applied.join(',') } };
+  return { status: ctx.dryRun ? 'skipped' : 'passed', summary: outcome.summary, vars: { [`${ctx.step.id}.applied`]: outcome.applied.join(','), ...seenHealthy(watch) } };
+};
+
+/** The application was seen healthy: later migrate steps of the run (hot-migrate's phases) watch its health from the start. */
+function seenHealthy(watch: TriggerWatchHandle | undefined): Record<string, boolean> {
+  return watch?.healthSeen() ? { [HEALTH_SEEN_VAR]: true } : {};
 };
 
 /**
@@ -96,7 +107,6 @@ async function afterTrigger(
   req: MigrationRequest,
   fired: TriggerAlert,
   outcome: MigrationOutcome,
-  planned: string[],
   show: (e: MigrationEvent) => void,
 ): Promise<StepResult> {
   const what = `Rollback trigger (${TRIGGER_TITLE[fired.trigger]}): ${fired.message}`;
@@ -112,14 +122,28 @@ async function afterTrigger(
       advice: `Look at what raised it before going on. To undo what is applied: parlant-runbook run rollback; ${'`'}parlant-runbook status${'`'} shows where the database stands.`,
     };
   }
-  const earlier = ctx.runbook.steps
-    .filter((s) => s.kind === 'migrate' && s.id !== ctx.step.id)
-    .flatMap((s) => String(ctx.vars[`${s.id}.applied`] ?? '').split(',').filter(Boolean));
-  const versions = [...new Set([...earlier, ...planned])];
-  if (!versions.length) {
-    return { status: 'failed', summary: 'Stopped by a rollback trigger; nothing to roll back', error: `${what}\n${stoppedHow}` };
+  // What this step changed in this run, by the engine's own history (earlier attempts included; a transactional
+  // file that was cancelled rolled back whole and is left out). Earlier phases of hot-migrate are not touched:
+  // the application deployed after them may need their tables — that rollback is the rollback runbook's, with
+  // its checklist and typed confirmation.
+  let versions: string[];
+  try {
+    const sql = await ctx.ports.fs.readText(path.join(packageRoot(), 'sql', 'triggers', 'run-versions.sql'));
+    const rows = await ctx.ports.db.query(sql, [ctx.runId], { signal: ctx.signal });
+    const scope = ctx.step.with.only;
+    versions = rows.rows.map((r) => String(r.version)).filter((v) => !scope || scope.includes(v));
+  } catch (e) {
+    return {
+      status: 'failed',
+      summary: 'Stopped by a rollback trigger; could not tell what to roll back',
+      error: `${what}\n${stoppedHow}\nReading this run's migration history failed: ${e instanceof Error ? e.message : String(e)}`,
+      advice: 'parlant-runbook status shows what is applied; roll back with parlant-runbook run rollback.',
+    };
   }
-  ctx.output(`Rolling back what this run applied or started: ${versions.join(', ')} (rollback_triggers.action: rollback)`, 'stderr');
+  if (!versions.length) {
+    return { status: 'failed', summary: 'Stopped by a rollback trigger; this step had applied nothing to roll back', error: `${what}\n${stoppedHow}` };
+  }
+  ctx.output(`Rolling back what this step applied in this run: ${versions.join(', ')} (rollback_triggers.action: rollback)`, 'stderr');
   const back = await ctxPort(ctx).run({ ...req, direction: 'down', only: versions, to: undefined }, show, ctx.signal, (blockers, file) => askAboutBlockers(ctx, blockers, file));
   if (back.aborted) return { status: 'aborted', summary: `Stopped by a rollback trigger; the rollback was aborted: ${back.summary}`, error: what };
   return {
@@ -127,7 +151,7 @@ async function afterTrigger(
     summary: back.ok ? `Stopped by a rollback trigger and rolled back: ${back.summary}` : 'Stopped by a rollback trigger; the ROLLBACK FAILED',
     error: `${what}\n${stoppedHow}${back.ok ? '' : `\nThe rollback failed: ${back.error ?? back.summary}`}`,
     advice: back.ok
-      ? 'The database is as it was before this run (each down file verified). Find the cause before migrating again.'
+      ? `${versions.join(', ')} rolled back, each down file verified${ctx.runbook.steps.some((s) => s.kind === 'migrate' && s.id !== ctx.step.id) ? '; what earlier steps applied stays (parlant-runbook status)' : ''}. Find the cause before migrating again.`
       : 'The database is partly rolled back. parlant-runbook status shows what is applied; if a down file cannot run, restore from the backup (parlant-runbook run restore).',
   };
 }

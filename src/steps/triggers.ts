@@ -26,12 +26,21 @@ export interface TriggerWatchHandle {
   stop(): Promise<void>;
   /** The triggers raised while this step ran (cleared or not), by title. */
   raised(): string[];
+  /** The health URL answered healthy at some point (carried to the next migrate step as a run variable). */
+  healthSeen(): boolean;
 }
 
-export async function watchTriggers(ctx: StepContext, act: (a: TriggerAlert) => void): Promise<TriggerWatchHandle> {
+/** Run variable: the application was seen healthy by an earlier migrate step of this run. */
+export const HEALTH_SEEN_VAR = 'rollback_triggers.health_seen';
+
+/**
+ * @param ownRollbacks how many of the database's rolled-back transactions are this run's own (lock_timeout
+ *   retries), so far: the error rate leaves them out.
+ */
+export async function watchTriggers(ctx: StepContext, act: (a: TriggerAlert) => void, ownRollbacks: () => number = () => 0): Promise<TriggerWatchHandle> {
   const settings = ctx.config.rollbackTriggers ?? DEFAULT_TRIGGERS;
   const expected = await expectedDuration(ctx);
-  const watch = new TriggerWatch(settings, expected);
+  const watch = new TriggerWatch(settings, expected, { healthSeen: ctx.vars[HEALTH_SEEN_VAR] === true });
   const healthUrl = settings.health ? ctx.config.healthUrl : undefined;
   ctx.output(watchingLine(watch, Boolean(healthUrl)));
 
@@ -50,10 +59,12 @@ export async function watchTriggers(ctx: StepContext, act: (a: TriggerAlert) => 
 
   const look = async (): Promise<TriggerSample> => {
     const at = ctx.ports.clock.now();
-    const sample: TriggerSample = { at };
+    const sample: TriggerSample = { at, ownRollbacks: ownRollbacks() };
     const timeoutMs = Math.min(Math.max(settings.intervalMs, 500), 3000);
     const [db, health] = await Promise.allSettled([
-      ctx.ports.db.query(sql, [], { timeoutMs, signal }),
+      // Only the run's own abort cancels a look on the shared connection: stopping the watch waits for it
+      // instead (a cancel sent to the server after the look ended could hit the next step's statement).
+      ctx.ports.db.query(sql, [], { timeoutMs, signal: ctx.signal }),
       healthUrl ? ctx.ports.http.request({ url: healthUrl, method: 'GET', timeoutMs, signal }) : Promise.resolve(undefined),
     ]);
     if (db.status === 'fulfilled') {
@@ -81,7 +92,7 @@ export async function watchTriggers(ctx: StepContext, act: (a: TriggerAlert) => 
       if (signal.aborted) return;
       if (healthUrl && !healthSaid && sample.health) {
         healthSaid = true;
-        if (!sample.health.ok) ctx.output(`app.health_url does not answer healthy at the start (${sample.health.detail}): the application is stopped, so its health is not watched until it is up.`);
+        if (!sample.health.ok && !watch.healthWatched) ctx.output(`app.health_url does not answer healthy at the start (${sample.health.detail}): the application is stopped, so its health is not watched until it is up.`);
       }
       for (const change of watch.observe(sample, before + (ctx.ports.clock.now() - started))) {
         if (change.state === 'raised') raisedAny.add(TRIGGER_TITLE[change.trigger]);
@@ -106,6 +117,7 @@ export async function watchTriggers(ctx: StepContext, act: (a: TriggerAlert) => 
       await loop.catch(() => undefined);
     },
     raised: () => [...raisedAny],
+    healthSeen: () => watch.healthWatched,
   };
 }
 

@@ -34,7 +34,16 @@ beforeAll(async () => {
   writeFileSync(path.join(migs, '0001_one.up.sql'), 'CREATE TABLE trig_one (id int);\n');
   writeFileSync(path.join(migs, '0001_one.down.sql'), 'DROP TABLE trig_one;\n');
   writeFileSync(path.join(migs, '0002_slow.up.sql'), `CREATE TABLE trig_two (id int);\nSELECT pg_sleep(${SLOW_SECONDS});\n`);
-  writeFileSync(path.join(migs, '0002_slow.down.sql'), 'DROP TABLE IF EXISTS trig_two;\n');
+  // No IF EXISTS: a down run for a version whose up was rolled back whole would fail, and the test with it.
+  writeFileSync(path.join(migs, '0002_slow.down.sql'), 'DROP TABLE trig_two;\n');
+  writeFileSync(
+    path.join(work, 'one-step.yaml'),
+    'id: one-step\ntitle: One step\nsummary: migrate in miniature\nphase: during\nrisk: high\nsteps:\n  - { id: apply, title: Apply, kind: migrate, with: { direction: up, dir: ./migs } }\n',
+  );
+  writeFileSync(
+    path.join(work, 'down.yaml'),
+    'id: down\ntitle: Down\nsummary: rollback in miniature\nphase: after\nrisk: high\nsteps:\n  - { id: down, title: Down, kind: migrate, with: { direction: down, dir: ./migs } }\n',
+  );
   writeFileSync(
     path.join(work, 'two-phases.yaml'),
     [
@@ -73,8 +82,8 @@ function config(name: string, body: string): string {
   return file;
 }
 
-function run(db: string, cfg: string, extra: string[] = []): Promise<CliResult> {
-  return cli(['run', path.join(work, 'two-phases.yaml'), '--plain', '--yes', '--state-dir', state, '--config', cfg, ...extra], { env: { DATABASE_URL: db }, timeoutMs: 120_000 });
+function run(db: string, cfg: string, extra: string[] = [], runbook = 'two-phases.yaml'): Promise<CliResult> {
+  return cli(['run', path.join(work, runbook), '--plain', '--yes', '--state-dir', state, '--config', cfg, ...extra], { env: { DATABASE_URL: db }, timeoutMs: 120_000 });
 }
 
 async function tables(db: string): Promise<string[]> {
@@ -165,18 +174,37 @@ describe('rollback triggers during a migration (line mode)', () => {
     expect(Date.now() - started).toBeLessThan(SLOW_SECONDS * 1000 + 5000);
     expect(await tables(db)).toEqual(['trig_one']);
     expect((await applied(db)).filter((v) => v.endsWith(':applied'))).toEqual(['0001:applied']);
+    // The engine's history says who cancelled it.
+    const why = await q<{ error: string }>(db, "SELECT error FROM parlant_runbook.migration_history WHERE version = '0002' AND outcome = 'aborted'");
+    expect(why[0]?.error).toMatch(/^rollback trigger: run time /);
+
+    // Going down is not watched: a rollback is the answer to the triggers, not something for them to stop.
+    const down = await run(db, cfg, [], 'down.yaml');
+    expect(down.exitCode, down.stdout + down.stderr).toBe(0);
+    expect(down.stdout).not.toMatch(/Rollback triggers|ROLLBACK TRIGGER/);
+    expect(await tables(db)).toEqual([]);
   }, 120_000);
 
-  it('action: rollback stops the slow file and rolls back what this run applied in the earlier phase too', async () => {
+  it('action: rollback stops the slow file and rolls back what the step applied — not the cancelled file, which the server rolled back', async () => {
     const db = await freshDb('trig_rollback');
     const cfg = config('rollback', 'rollback_triggers:\n  action: rollback\n  interval: 300ms\n  duration_floor: 0s\n  error_rate: 1\n  connections: 1\n  health: false\n');
-    const r = await run(db, cfg, ['--var', 'expected_minutes=0.02']);
+    const r = await run(db, cfg, ['--var', 'expected_minutes=0.02'], 'one-step.yaml');
     const out = r.stdout + r.stderr;
     expect(r.exitCode, out).toBe(1);
-    expect(out).toMatch(/Rolling back what this run applied or started: 0001, 0002/);
+    expect(out).toMatch(/Rolling back what this step applied in this run: 0001 \(rollback_triggers\.action: rollback\)/);
     expect(out).toMatch(/Stopped by a rollback trigger and rolled back/);
+    expect(out).not.toMatch(/ROLLBACK FAILED/);
     expect(await tables(db)).toEqual([]);
     expect((await applied(db)).filter((v) => v.endsWith(':applied'))).toEqual([]);
+  }, 120_000);
+
+  it("action: rollback in a later phase leaves the earlier phases' versions to the rollback runbook", async () => {
+    const db = await freshDb('trig_phase');
+    const cfg = config('rollback2', 'rollback_triggers:\n  action: rollback\n  interval: 300ms\n  duration_floor: 0s\n  error_rate: 1\n  connections: 1\n  health: false\n');
+    const r = await run(db, cfg, ['--var', 'expected_minutes=0.02']);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/Stopped by a rollback trigger; this step had applied nothing to roll back/);
+    expect(await tables(db)).toEqual(['trig_one']);
   }, 120_000);
 
   it('a dry run watches nothing; a bad expected_minutes is named', async () => {

@@ -537,6 +537,13 @@ describe('planMigrations', () => {
       expect(names(plan(st, { direction: 'down', to: '0' }))).toHaveLength(4);
     });
 
+    it('leaves out a failed transactional version (rolled back whole), but undoes a failed no-transaction one', () => {
+      const nt = mig('0003', 'c', { up: '-- runbook: no-transaction\nCREATE INDEX CONCURRENTLY i ON t (id);\n' });
+      const fs = [a, b, nt];
+      const st = migrationStatus(fs, [applied(a), applied(b, { state: 'failed' }), applied(nt, { state: 'failed' })]);
+      expect(names(plan(st, { direction: 'down' }, fs))).toEqual(['0003_c.down.sql', '0001_a.down.sql']);
+    });
+
     it('rolls back only the versions asked for', () => {
       const st = migrationStatus(files, files.map((m) => applied(m)));
       expect(names(plan(st, { direction: 'down', only: ['0003'] }))).toEqual(['0003_c.down.sql']);

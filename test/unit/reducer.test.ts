@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/core/events.js';
-import { initialState, isResumable, OUTPUT_CAP, reduce, replay } from '../../src/core/state.js';
+import { activeAlerts, initialState, isResumable, OUTPUT_CAP, reduce, replay } from '../../src/core/state.js';
 
 const start: RunEvent = {
   type: 'run-started',
@@ -25,6 +25,26 @@ describe('reduce', () => {
     expect(s.status).toBe('running');
     expect(s.steps.map((x) => x.status)).toEqual(['pending', 'pending']);
     expect(s.vars).toEqual({ a: 1 });
+  });
+
+  it('a raised trigger is active until cleared, and closed (not cleared) when its step ends or the run resumes', () => {
+    const base: RunEvent[] = [start, { type: 'step-started', at: 2, stepId: 'a', attempt: 1 }];
+    const raised = replay([
+      ...base,
+      { type: 'alert', at: 3, stepId: 'a', trigger: 'connections', state: 'raised', message: '90 of 100' },
+      { type: 'alert', at: 4, stepId: 'a', trigger: 'health', state: 'raised', message: 'HTTP 503' },
+    ]);
+    expect(activeAlerts(raised).map((x) => x.trigger)).toEqual(['health', 'connections']);
+    const cleared = reduce(raised, { type: 'alert', at: 5, stepId: 'a', trigger: 'health', state: 'cleared', message: 'passes again' });
+    expect(activeAlerts(cleared).map((x) => x.trigger)).toEqual(['connections']);
+    expect(cleared.alerts.find((x) => x.trigger === 'health')).toMatchObject({ clearedAt: 5, clearedMessage: 'passes again' });
+    const ended = reduce(cleared, { type: 'step-finished', at: 6, stepId: 'a', status: 'warned', summary: 'ok', durationMs: 4 });
+    expect(activeAlerts(ended)).toEqual([]);
+    expect(ended.alerts.find((x) => x.trigger === 'connections')).toMatchObject({ closedAt: 6 });
+    expect(ended.alerts.find((x) => x.trigger === 'connections')?.clearedAt).toBeUndefined();
+    // A resumed run starts without the dead process's alerts.
+    const resumed = reduce(raised, { type: 'run-resumed', at: 9, runId: 'r', operator: 'o', host: 'h' });
+    expect(activeAlerts(resumed)).toEqual([]);
   });
 
   it('a live block replaces the previous one, [] clears it, and finishing the step clears it too', () => {

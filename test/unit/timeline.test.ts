@@ -175,6 +175,20 @@ describe('incident timeline', () => {
     expect(md).toContain('recover 0:12–1:12: not reached');
   });
 
+  it('does not call a phase open when a failed run went on past its failure to the end', () => {
+    // resolve-health fails but the run goes on (on_failure: continue) and ends after a passed resolve step.
+    const last = events.length - 1;
+    const evts: RunEvent[] = [
+      ...events.slice(0, last),
+      { type: 'step-started', at: t(18, 5), stepId: 'resolve-verify', attempt: 2 },
+      { type: 'step-finished', at: t(18, 6), stepId: 'resolve-verify', status: 'passed', summary: 'Confirmed', durationMs: 1000 },
+      { type: 'run-finished', at: t(18, 7), status: 'failed', exitCode: 1, summary: 'Finished with 1 failed step.' },
+    ];
+    const { md } = render(evts);
+    expect(md).toContain('resolve 15–30 min: ✔ ended T+18:06');
+    expect(md).not.toContain('open when the run stopped');
+  });
+
   it('renders the Markdown: header line, table rows with escaped pipes, decisions inline, the final state', () => {
     const { md } = render();
     expect(md).toContain(

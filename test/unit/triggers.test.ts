@@ -50,6 +50,25 @@ describe('rollback triggers: error rate', () => {
     expect(down[0]?.message).toMatch(/^error rate back to 0\.5%/);
   });
 
+  it("leaves out the run's own rolled-back transactions (lock_timeout retries)", () => {
+    const w = new TriggerWatch(S(), undefined);
+    w.observe(at(0, { commits: 100, rollbacks: 0, ownRollbacks: 0 }), 0);
+    // 8 rollbacks in 48 transactions would be 17 %, but 7 of them are our own retries: 1 in 41.
+    expect(w.observe(at(30, { commits: 140, rollbacks: 8, ownRollbacks: 7 }), 30_000)).toEqual([]);
+    expect(w.observe(at(40, { commits: 150, rollbacks: 20, ownRollbacks: 7 }), 40_000).map((c) => c.trigger)).toEqual(['error-rate']);
+  });
+
+  it('does not clear when the traffic stops or a look fails, only on a measured rate under the line', () => {
+    const w = new TriggerWatch(S({ windowMs: 10_000 }), undefined);
+    w.observe(at(0, c(100, 0)), 0);
+    expect(w.observe(at(5, c(125, 25)), 5000).map((x) => x.state)).toEqual(['raised']);
+    // A failed look, then a quiet window (the app died): neither says the rate is fine.
+    expect(w.observe(at(10), 10_000)).toEqual([]);
+    expect(w.observe(at(20, c(126, 26)), 20_000)).toEqual([]);
+    expect(w.activeTriggers()).toEqual(['error-rate']);
+    expect(w.observe(at(30, c(226, 27)), 30_000).map((x) => [x.state, x.message])).toEqual([['cleared', 'error rate back to 1.0%']]);
+  });
+
   it('says nothing about a handful of transactions, or across a statistics reset', () => {
     const w = new TriggerWatch(S(), undefined);
     w.observe(at(0, c(10, 0)), 0);
@@ -89,6 +108,14 @@ describe('rollback triggers: connections and health', () => {
     expect(raised).toEqual([{ trigger: 'health', state: 'raised', message: 'app health check failed 2 times in a row: HTTP 503' }]);
     expect(w.observe(at(15, down), 0)).toEqual([]);
     expect(w.observe(at(20, up), 0)).toEqual([{ trigger: 'health', state: 'cleared', message: "the application's health check passes again" }]);
+  });
+
+  it('watches health from the first look when an earlier step of the run saw the app healthy', () => {
+    const down = { health: { ok: false, detail: 'HTTP 503' } };
+    const w = new TriggerWatch(S(), undefined, { healthSeen: true });
+    expect(w.healthWatched).toBe(true);
+    expect(w.observe(at(0, down), 0)).toEqual([]);
+    expect(w.observe(at(5, down), 0).map((x) => x.trigger)).toEqual(['health']);
   });
 });
 

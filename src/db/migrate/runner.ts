@@ -285,7 +285,9 @@ class Session {
         await work.query('ROLLBACK').catch(() => undefined);
         const err = e instanceof VerifyFailed || e instanceof DbError || e instanceof CancelledError ? e : toDbError(e, file.text);
         if (err instanceof CancelledError || this.signal.aborted) {
-          await this.record(w, dir, started, 'aborted', 'cancelled by the operator', dir === 'up' ? 'failed' : undefined);
+          // Who cancelled: the operator (Ctrl+C), or a rollback trigger the configuration lets act (its reason).
+          const why = this.signal.reason instanceof Error && /rollback trigger/.test(this.signal.reason.message) ? this.signal.reason.message : 'cancelled by the operator';
+          await this.record(w, dir, started, 'aborted', why, dir === 'up' ? 'failed' : undefined);
           return { ok: false, aborted: true, summary: `Aborted during ${base}; it was rolled back`, error: `${base} was cancelled and rolled back: the database is as it was before it.` };
         }
         if (err instanceof DbError && err.code === LOCK_NOT_AVAILABLE) {
