@@ -13,9 +13,10 @@ import { followIndex, stageOf } from './stage.js';
 import type { RunStore } from './store.js';
 import { initialUi, uiReduce, type UiAction } from './uiState.js';
 
-/** Rows the alert bar takes: while a rollback trigger is raised and not cleared (it stays on the final screen). */
-export function alertRowsOf(run: RunState): number {
-  return activeAlerts(run).length ? ALERT_ROWS : 0;
+/** Rows the alert bar takes while a rollback trigger is raised: two, or one on a short terminal (the prompt needs the rows). */
+export function alertRowsOf(run: RunState, rows: number): number {
+  if (!activeAlerts(run).length) return 0;
+  return rows < 18 ? 1 : ALERT_ROWS;
 }
 
 /** What the screen may ask of the process: cancel the running step, or leave at once. */
@@ -85,7 +86,7 @@ export function RunProvider({ store, controls, runbook, incidentPhases, children
     };
     const keyContext = (): KeyContext => {
       const snap = store.getSnapshot();
-      return keyContextOf(snap, getUi(), layout(sizeRef.current.columns, sizeRef.current.rows, snap.run.steps.length, alertRowsOf(snap.run)));
+      return keyContextOf(snap, getUi(), layout(sizeRef.current.columns, sizeRef.current.rows, snap.run.steps.length, alertRowsOf(snap.run, sizeRef.current.rows)));
     };
     return { answer: store.answer, dispatch, execute, keyContext };
   }, [store, controls, getUi, setUi]);
@@ -97,7 +98,7 @@ export function RunProvider({ store, controls, runbook, incidentPhases, children
       ui,
       stage,
       focus: ui.cursor ?? followIndex(snap.run, snap.asking),
-      layout: layout(size.columns, size.rows, snap.run.steps.length, alertRowsOf(snap.run)),
+      layout: layout(size.columns, size.rows, snap.run.steps.length, alertRowsOf(snap.run, size.rows)),
       incidentPhases,
       runbook,
       now,

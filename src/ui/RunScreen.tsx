@@ -62,7 +62,11 @@ function RunFrame({ transcript }: { transcript: boolean }): ReactNode {
         {history}
         <Box width={l.width} height={Math.min(l.height, 3)} flexDirection="column">
           <Tone tone="warn">{`Terminal too small (${l.columns}×${l.rows}).`}</Tone>
-          <Text wrap="truncate-end">Make it at least 40×12; the run goes on meanwhile (Ctrl+C aborts).</Text>
+          {activeAlerts(v.run).length ? (
+            <Tone tone="danger">{`⚠ ROLLBACK TRIGGER: ${activeAlerts(v.run)[0]?.message ?? ''}`}</Tone>
+          ) : (
+            <Text wrap="truncate-end">Make it at least 40×12; the run goes on meanwhile (Ctrl+C aborts).</Text>
+          )}
         </Box>
       </>
     );
@@ -113,7 +117,7 @@ function RunFrame({ transcript }: { transcript: boolean }): ReactNode {
           phaseIndex={phaseIndex}
           now={v.now}
         />
-        {alertRowsOf(v.run) ? <AlertBar alerts={activeAlerts(v.run)} width={l.width} /> : null}
+        {alertRowsOf(v.run, l.rows) ? <AlertBar alerts={activeAlerts(v.run)} width={l.width} rows={alertRowsOf(v.run, l.rows)} /> : null}
         <Box height={l.bodyHeight} flexDirection="column" overflow="hidden">
           {body}
         </Box>

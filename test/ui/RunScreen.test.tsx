@@ -74,6 +74,23 @@ describe('<RunScreen /> step pane', () => {
       expect(s.lines()).toHaveLength(23);
     });
 
+    it(`keeps a raised trigger to one row on a short terminal, and says it even when the terminal is too small, at ${columns} columns`, async () => {
+      const s = runScreenAt(columns, 14);
+      s.emit(started(migrate()), { type: 'step-started', at: Date.now(), stepId: 'apply', attempt: 1 });
+      s.emit({ type: 'alert', at: Date.now(), stepId: 'apply', trigger: 'connections', state: 'raised', message: '95 of max_connections 100 in use (95%; the line is 80%)', proposal: 'consider rolling back' });
+      const f = await s.waitFor((x) => x.includes('ROLLBACK TRIGGER'), 'the one-row bar');
+      const rows = s.lines();
+      expect(rows).toHaveLength(13);
+      expect(rows[2]).toMatch(/^⚠ ROLLBACK TRIGGER · 95 of max_connections 100/);
+      expect(f).not.toContain('→ consider rolling back');
+      expect(widest(f)).toBeLessThanOrEqual(columns - 1);
+      const tiny = runScreenAt(36, 10);
+      tiny.emit(started(migrate()), { type: 'step-started', at: Date.now(), stepId: 'apply', attempt: 1 });
+      tiny.emit({ type: 'alert', at: Date.now(), stepId: 'apply', trigger: 'health', state: 'raised', message: 'app health check failed 2 times in a row: HTTP 503' });
+      const g = await tiny.waitFor((x) => x.includes('ROLLBACK TRIGGER'), 'the trigger on the too-small screen');
+      expect(g).toContain('Terminal too small (36×10)');
+    });
+
     it(`shows a check's rows as a table that fits at ${columns} columns`, async () => {
       const s = runScreenAt(columns);
       s.emit(started(migrate()), { type: 'step-started', at: T0, stepId: 'preflight', attempt: 1 });
