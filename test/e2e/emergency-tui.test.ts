@@ -141,7 +141,7 @@ describe('the emergency runbook in a real terminal (tmux, 80×24)', () => {
     // The note for a failed alert is passed over, and the declaration waits at the gate.
     screen = await t.waitFor('Next: 3 Declare the incident');
     expect(screen).toMatch(/↷\s+2 The alert did not g/);
-    expect(screen).toContain('Skipped: step assess-alert is passed, not warned / skipped');
+    expect(screen).toContain('Skipped: step assess-alert is passed, not warned');
     expectClean(screen, 80, BANNER);
     expect(screen).not.toContain(secret);
     expect(screen).not.toContain(`:${webhookPort}`);
