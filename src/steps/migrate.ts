@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { durationMs, type StepOf } from '../core/model.js';
 import { formatMs } from '../core/engine.js';
-import { describeBlocker, oneLine, type Blocker, type BlockerAction, type MigrationEvent, type MigrationOutcome, type MigrationRequest } from '../core/migrations.js';
+import { describeBlocker, oneLine, type Blocker, type BlockerAction, type MigrationEvent, type MigrationOutcome, type MigrationPort, type MigrationRequest } from '../core/migrations.js';
 import { packageRoot } from '../core/paths.js';
 import type { StepContext, StepHandler, StepResult } from '../core/ports.js';
 import { TRIGGER_TITLE, type TriggerAlert } from '../core/triggers.js';
@@ -66,7 +66,7 @@ export const migrate: StepHandler<StepOf<'migrate'>> = async (ctx) => {
   } finally {
     await watch?.stop();
   }
-  if (fired && !ctx.signal.aborted) return afterTrigger(ctx, req, fired, outcome, show);
+  if (fired && !ctx.signal.aborted) return afterTrigger(ctx, port, req, fired, outcome, show);
   if (outcome.aborted) return { status: 'aborted', summary: outcome.summary, ...(outcome.error ? { error: outcome.error } : {}) };
   if (!outcome.ok) {
     return {
@@ -104,6 +104,7 @@ function seenHealthy(watch: TriggerWatchHandle | undefined): Record<string, bool
  */
 async function afterTrigger(
   ctx: StepContext<StepOf<'migrate'>>,
+  port: MigrationPort,
   req: MigrationRequest,
   fired: TriggerAlert,
   outcome: MigrationOutcome,
@@ -144,7 +145,7 @@ async function afterTrigger(
     return { status: 'failed', summary: 'Stopped by a rollback trigger; this step had applied nothing to roll back', error: `${what}\n${stoppedHow}` };
   }
   ctx.output(`Rolling back what this step applied in this run: ${versions.join(', ')} (rollback_triggers.action: rollback)`, 'stderr');
-  const back = await ctxPort(ctx).run({ ...req, direction: 'down', only: versions, to: undefined }, show, ctx.signal, (blockers, file) => askAboutBlockers(ctx, blockers, file));
+  const back = await port.run({ ...req, direction: 'down', only: versions, to: undefined }, show, ctx.signal, (blockers, file) => askAboutBlockers(ctx, blockers, file));
   if (back.aborted) return { status: 'aborted', summary: `Stopped by a rollback trigger; the rollback was aborted: ${back.summary}`, error: what };
   return {
     status: 'failed',
@@ -154,12 +155,6 @@ async function afterTrigger(
       ? `${versions.join(', ')} rolled back, each down file verified${ctx.runbook.steps.some((s) => s.kind === 'migrate' && s.id !== ctx.step.id) ? '; what earlier steps applied stays (parlant-runbook status)' : ''}. Find the cause before migrating again.`
       : 'The database is partly rolled back. parlant-runbook status shows what is applied; if a down file cannot run, restore from the backup (parlant-runbook run restore).',
   };
-}
-
-function ctxPort(ctx: StepContext): NonNullable<StepContext['ports']['migrations']> {
-  const port = ctx.ports.migrations;
-  if (!port) throw new Error('This run has no database migration engine (internal: ports.migrations missing).');
-  return port;
 }
 
 /**

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { verifyArchive } from '../../src/backup/verify.js';
 import { retarget } from '../../src/db/connection.js';
 import { inDatabase, q } from '../helpers/catalog.js';
 import { testBackupEnv } from '../helpers/backup-env.js';
+import { watchCommandLines } from '../helpers/procscan.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
 /**
@@ -191,38 +191,15 @@ describe('a dump cut short', () => {
 describe('secrets', () => {
   it('never puts the password in any process argv while pg_dump and pg_restore run', async () => {
     const env = freshEnv();
-    const seen = new Set<string>();
-    const leaks: string[] = [];
-    const needles = [cluster.password, encodeURIComponent(cluster.password)];
-    // Synchronous reads: one pass over /proc takes a few milliseconds, so a pass is never skipped or stretched.
-    const poll = (): void => {
-      for (const pid of readdirSync('/proc')) {
-        if (!/^\d+$/.test(pid)) continue;
-        let cmd = '';
-        try {
-          cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        } catch {
-          continue; // gone already
-        }
-        if (!cmd) continue;
-        const argv = cmd.split('\0');
-        const prog = path.basename(argv[0] ?? '');
-        if (['pg_dump', 'pg_restore', 'psql'].includes(prog)) seen.add(prog);
-        if (needles.some((n) => cmd.includes(n))) leaks.push(`${pid}: ${argv.join(' ').split(cluster.password).join('<password>')}`);
-      }
-    };
-    const timer = setInterval(poll, 20);
-    try {
+    const { seen, leaks } = await watchCommandLines([cluster.password, encodeURIComponent(cluster.password)], ['pg_dump', 'pg_restore', 'psql'], async () => {
       const out = await runBackup(env, req({ verify: true, trialRestore: true }), collector().emit, never());
       expect(out.ok, out.error).toBe(true);
       const csv = await runBackup(env, req({ kind: 'csv', tables: ['workflow', 'user', 'workspace', 'api_key'] }), collector().emit, never());
       expect(csv.ok, csv.error).toBe(true);
-    } finally {
-      clearInterval(timer);
-    }
+    });
     expect(leaks).toEqual([]);
     // pg_dump and pg_restore run long enough to be seen every time; the CSV export's psql may come and go between
-    // two polls on a loaded machine, so it is checked when seen but not required.
+    // two passes on a loaded machine, so it is checked when seen but not required.
     expect([...seen].filter((p) => p !== 'psql').sort(), 'the tools seen running').toEqual(['pg_dump', 'pg_restore']);
   });
 });

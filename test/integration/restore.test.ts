@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -9,6 +8,7 @@ import { runBackup } from '../../src/backup/dump.js';
 import { checkInvalidIndexes, checkSequences, listSessions, restoreArchive, stagingName } from '../../src/backup/restore.js';
 import { recorder, testBackupEnv, type TestBackupEnv } from '../helpers/backup-env.js';
 import { inDatabase, q } from '../helpers/catalog.js';
+import { watchCommandLines } from '../helpers/procscan.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
 /**
@@ -90,31 +90,10 @@ describe('restore into a new database (blue-green)', () => {
   });
 
   it('never puts the password in any process\'s command line while pg_restore runs', async () => {
-    const seen = { pgRestore: 0, leaks: [] as string[] };
-    let polling = true;
-    // Synchronous reads: a scan of /proc must finish within the short life of pg_restore even on a loaded machine.
-    const poll = (async () => {
-      while (polling) {
-        for (const pid of readdirSync('/proc')) {
-          if (!/^\d+$/.test(pid)) continue;
-          let cmd = '';
-          try {
-            cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-          } catch {
-            continue; // gone already
-          }
-          if (cmd.includes(cluster.password)) seen.leaks.push(cmd.replace(/\0/g, ' '));
-          if (/(^|\/)pg_restore\0/.test(cmd)) seen.pgRestore++;
-        }
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
-    const out = await restoreArchive(tb.env, request({ database: 'sim_pw' }), recorder().emit, never);
-    polling = false;
-    await poll;
+    const { result: out, seen, leaks } = await watchCommandLines([cluster.password], ['pg_restore'], () => restoreArchive(tb.env, request({ database: 'sim_pw' }), recorder().emit, never), 5);
     expect(out.ok).toBe(true);
-    expect(seen.pgRestore).toBeGreaterThan(0);
-    expect(seen.leaks).toEqual([]);
+    expect(seen.has('pg_restore')).toBe(true);
+    expect(leaks).toEqual([]);
   });
 
   it('refuses a database that exists, and changes nothing', async () => {
